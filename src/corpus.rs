@@ -1,0 +1,467 @@
+//! Reads paper lists into `Paper`s. Curated awesome-lists are the input
+//! researchers actually keep, with all their quirks (duplicate entries, arXiv
+//! links filed under odd labels, tags with spaces), so the reader is written
+//! for the format rather than for one file, and an enrichment file supplies
+//! the abstracts the list itself lacks.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The list that ships with mmsearch: the default collection, embedded so a
+/// new user gets answers without preparing anything.
+pub const SHIPPED_LIST: &str = include_str!("../index/seed-papers.md");
+/// Abstracts for the shipped list (a snapshot of arXiv metadata, CC0).
+pub const SHIPPED_ABSTRACTS: &str = include_str!("../index/seed-abstracts.jsonl");
+
+/// One paper as mmsearch knows it, after duplicate entries have been merged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paper {
+    /// Stable, unique id: the first tag, lower-cased, with every run of
+    /// non-alphanumerics turned into `-` (e.g. `arxiv2024-llava-prumerge`).
+    pub id: String,
+    /// Every list tag this paper was filed under, e.g. `arXiv2023_Llama 2`.
+    pub tags: Vec<String>,
+    pub title: String,
+    pub authors: Vec<String>,
+    /// Venue from the first tag (`CVPR`, `arXiv`, `blog`...).
+    pub venue: Option<String>,
+    pub year: Option<u16>,
+    /// Every list section the paper appears in.
+    pub sections: Vec<String>,
+    pub arxiv_id: Option<String>,
+    pub links: Vec<Link>,
+    #[serde(rename = "abstract")]
+    pub abstract_text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+impl Paper {
+    /// The text that is embedded: title and abstract, or the title alone.
+    pub fn embedding_text(&self) -> String {
+        match &self.abstract_text {
+            Some(abs) => format!("{}. {}", self.title, abs),
+            None => self.title.clone(),
+        }
+    }
+
+    /// The link a reader most likely wants: the paper itself, else anything.
+    pub fn main_link(&self) -> Option<&str> {
+        if let Some(id) = &self.arxiv_id {
+            if let Some(link) = self.links.iter().find(|l| l.url.contains(id.as_str())) {
+                return Some(&link.url);
+            }
+        }
+        self.links
+            .iter()
+            .find(|l| l.label == "paper")
+            .or_else(|| self.links.first())
+            .map(|l| l.url.as_str())
+    }
+
+    /// Ids this paper answers to: its own and the slug of every tag merged into it.
+    pub fn aliases(&self) -> Vec<String> {
+        let mut out = vec![self.id.clone()];
+        for tag in &self.tags {
+            let slug = slug(tag);
+            if !out.contains(&slug) {
+                out.push(slug);
+            }
+        }
+        out
+    }
+
+    /// Normalised strings that count as an exact lookup of this paper:
+    /// title, every tag and tag name (`LLaVA-PruMerge`), arXiv id and ids.
+    pub fn lookup_keys(&self) -> Vec<String> {
+        let mut keys = vec![normalize_key(&self.title)];
+        for tag in &self.tags {
+            keys.push(normalize_key(tag));
+            keys.push(normalize_key(&parse_tag(tag).name));
+        }
+        if let Some(id) = &self.arxiv_id {
+            keys.push(normalize_key(id));
+        }
+        keys.extend(self.aliases().iter().map(|a| normalize_key(a)));
+        keys.retain(|k| !k.is_empty());
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+}
+
+/// A paper list and its abstracts, as text, with names for error messages.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub list_name: String,
+    pub list: String,
+    pub abstracts_name: String,
+    pub abstracts: String,
+}
+
+impl Sources {
+    pub fn shipped() -> Self {
+        Sources {
+            list_name: "shipped list".into(),
+            list: SHIPPED_LIST.into(),
+            abstracts_name: "shipped abstracts".into(),
+            abstracts: SHIPPED_ABSTRACTS.into(),
+        }
+    }
+
+    /// A hash of everything the index is built from, so a changed source is
+    /// noticed and the index rebuilt.
+    pub fn hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        for part in [&self.list, &self.abstracts] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// The papers read from a source, plus what was skipped and why.
+#[derive(Debug, Clone, Default)]
+pub struct Collection {
+    pub papers: Vec<Paper>,
+    pub warnings: Vec<String>,
+}
+
+impl Collection {
+    /// Reads the list, joins abstracts and merges entries that are one paper.
+    pub fn from_sources(sources: &Sources) -> Collection {
+        let mut warnings = Vec::new();
+        let mut entries = parse_awesome_list(&sources.list);
+        let enrichment =
+            parse_enrichment(&sources.abstracts, &sources.abstracts_name, &mut warnings);
+        for entry in &mut entries {
+            entry.abstract_text =
+                enrichment.abstract_for(entry.arxiv_id.as_deref(), &entry.tags[0]);
+        }
+        Collection {
+            papers: merge_duplicates(entries),
+            warnings,
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Paper> {
+        self.papers.iter().find(|p| p.id == id)
+    }
+}
+
+/// Lower-cases and turns every run of non-alphanumerics into `-`.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars().flat_map(char::to_lowercase) {
+        if ch.is_alphanumeric() {
+            out.push(ch);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// Lower-cases and turns every run of non-alphanumerics into one space, so
+/// `LLaVA-PruMerge`, `llava prumerge` and `LLaVA PruMerge.` compare equal.
+pub fn normalize_key(text: &str) -> String {
+    slug(text).replace('-', " ")
+}
+
+/// The parts of a list tag such as `CVPR2024_Chat-UniVi`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub venue: Option<String>,
+    pub year: Option<u16>,
+    pub name: String,
+}
+
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<venue>[A-Za-z][A-Za-z-]*?)(?P<year>(?:19|20)\d{2})_(?P<name>.+)$")
+        .expect("valid regex")
+});
+
+pub fn parse_tag(tag: &str) -> Tag {
+    match TAG.captures(tag.trim()) {
+        Some(c) => Tag {
+            venue: Some(c["venue"].to_string()),
+            year: c["year"].parse().ok(),
+            name: c["name"].trim().to_string(),
+        },
+        None => Tag {
+            venue: None,
+            year: None,
+            name: tag.trim().to_string(),
+        },
+    }
+}
+
+static HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^#{2,6}\s+(?P<text>.+)$").expect("valid regex"));
+static ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    // `**(*TAG*) Title.** <br>`; the closing `**` is optional so that an
+    // unclosed bold still yields the entry.
+    Regex::new(r"^\*\*\(\*(?P<tag>[^*()]+)\*\)\s*(?P<rest>.*)$").expect("valid regex")
+});
+static LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[\[(?P<label>[^\]]+)\]\]\((?P<url>[^)\s]+)\)").expect("valid regex")
+});
+static ARXIV: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"arxiv\.org/(?:abs|pdf|html)/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?").expect("valid regex")
+});
+static HTML_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)</?[a-z][^>]*>").expect("valid regex"));
+
+/// Parses the awesome-list format: `###` headings name sections, each entry is
+/// `**(*VENUEYEAR_Tag*) Title.** <br>`, an italic author line and
+/// `[[label]](url)` links. Entries are returned one per list item, unmerged.
+pub fn parse_awesome_list(text: &str) -> Vec<Paper> {
+    let mut papers: Vec<Paper> = Vec::new();
+    let mut section: Option<String> = None;
+    let mut in_entry = false;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if let Some(c) = HEADING.captures(line) {
+            section = Some(clean_heading(&c["text"]));
+            in_entry = false;
+            continue;
+        }
+        if let Some(c) = ENTRY.captures(line) {
+            papers.push(new_entry(&c["tag"], &c["rest"], section.as_deref()));
+            in_entry = true;
+            continue;
+        }
+        let Some(paper) = papers.last_mut().filter(|_| in_entry) else {
+            continue;
+        };
+        for c in LINK.captures_iter(line) {
+            add_link(paper, &c["label"], &c["url"]);
+        }
+        let is_author_line = line.starts_with('*') && !line.starts_with("**");
+        if is_author_line && paper.authors.is_empty() {
+            paper.authors = parse_authors(line);
+        }
+    }
+    papers
+}
+
+fn clean_heading(text: &str) -> String {
+    text.trim_matches(|c: char| c == '`' || c == '*' || c == '#' || c.is_whitespace())
+        .to_string()
+}
+
+fn new_entry(tag: &str, rest: &str, section: Option<&str>) -> Paper {
+    let tag = tag.trim().to_string();
+    let parsed = parse_tag(&tag);
+    let rest = HTML_TAG.replace_all(rest, " ");
+    let mut title = rest.trim().trim_end_matches("**").trim().to_string();
+    // "Learning?." and "Models." both end in list punctuation, not title text.
+    if title.ends_with('.') {
+        title.pop();
+    }
+    let title = title
+        .trim_matches(|c: char| c == '*' || c.is_whitespace())
+        .to_string();
+    Paper {
+        id: slug(&tag),
+        title: if title.is_empty() {
+            parsed.name.clone()
+        } else {
+            title
+        },
+        venue: parsed.venue,
+        year: parsed.year,
+        tags: vec![tag],
+        authors: Vec::new(),
+        sections: section.map(str::to_string).into_iter().collect(),
+        arxiv_id: None,
+        links: Vec::new(),
+        abstract_text: None,
+    }
+}
+
+fn add_link(paper: &mut Paper, label: &str, url: &str) {
+    // The arXiv id comes from any arXiv link, whatever its label says.
+    if paper.arxiv_id.is_none() {
+        if let Some(c) = ARXIV.captures(url) {
+            paper.arxiv_id = Some(c["id"].to_string());
+        }
+    }
+    if !paper.links.iter().any(|l| l.url == url) {
+        paper.links.push(Link {
+            label: label.trim().to_string(),
+            url: url.to_string(),
+        });
+    }
+}
+
+fn parse_authors(line: &str) -> Vec<String> {
+    let line = HTML_TAG.replace_all(line, " ");
+    let line = line.trim().trim_matches('*').trim();
+    let line = line.strip_suffix('.').unwrap_or(line);
+    line.split(',')
+        .flat_map(|part| part.split(" and "))
+        .map(|name| name.trim().trim_matches('*').trim())
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Abstracts from an enrichment JSONL file, looked up by arXiv id, else by tag.
+#[derive(Debug, Default)]
+pub struct Enrichment {
+    by_arxiv: HashMap<String, String>,
+    by_tag: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct EnrichmentLine {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    arxiv_id: Option<String>,
+    #[serde(default, rename = "abstract")]
+    abstract_text: Option<String>,
+}
+
+impl Enrichment {
+    pub fn abstract_for(&self, arxiv_id: Option<&str>, tag: &str) -> Option<String> {
+        arxiv_id
+            .and_then(|id| self.by_arxiv.get(id))
+            .or_else(|| self.by_tag.get(tag))
+            .cloned()
+    }
+}
+
+/// Reads the enrichment JSONL; a malformed line becomes a warning with its
+/// line number and the good lines are kept.
+pub fn parse_enrichment(text: &str, name: &str, warnings: &mut Vec<String>) -> Enrichment {
+    let mut out = Enrichment::default();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: EnrichmentLine = match serde_json::from_str(line) {
+            Ok(row) => row,
+            Err(e) => {
+                warnings.push(format!("{name}:{}: skipped malformed line ({e})", n + 1));
+                continue;
+            }
+        };
+        let Some(abs) = row.abstract_text.filter(|a| !a.trim().is_empty()) else {
+            continue;
+        };
+        if let Some(id) = row.arxiv_id.filter(|id| !id.is_empty()) {
+            out.by_arxiv.insert(id, abs.clone());
+        }
+        if let Some(tag) = row.id {
+            out.by_tag.insert(tag, abs);
+        }
+    }
+    out
+}
+
+/// Entries that are the same paper (same arXiv id, or with no arXiv id the
+/// same normalised title) become one paper keeping every tag and section.
+pub fn merge_duplicates(entries: Vec<Paper>) -> Vec<Paper> {
+    let mut merged: Vec<Paper> = Vec::new();
+    let mut index_by_key: HashMap<String, usize> = HashMap::new();
+    for entry in entries {
+        let key = match &entry.arxiv_id {
+            Some(id) => format!("arxiv:{id}"),
+            None => format!("title:{}", normalize_key(&entry.title)),
+        };
+        match index_by_key.get(&key) {
+            Some(&i) => absorb(&mut merged[i], entry),
+            None => {
+                index_by_key.insert(key, merged.len());
+                merged.push(entry);
+            }
+        }
+    }
+    // Two different papers can still share a tag slug; keep ids unique.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for paper in &mut merged {
+        let count = seen.entry(paper.id.clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            paper.id = format!("{}-{}", paper.id, count);
+        }
+    }
+    merged
+}
+
+fn absorb(into: &mut Paper, other: Paper) {
+    for tag in other.tags {
+        if !into.tags.contains(&tag) {
+            into.tags.push(tag);
+        }
+    }
+    for section in other.sections {
+        if !into.sections.contains(&section) {
+            into.sections.push(section);
+        }
+    }
+    for link in other.links {
+        if !into.links.iter().any(|l| l.url == link.url) {
+            into.links.push(link);
+        }
+    }
+    if into.authors.is_empty() {
+        into.authors = other.authors;
+    }
+    if into.abstract_text.is_none() {
+        into.abstract_text = other.abstract_text;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_parts() {
+        let t = parse_tag("arXiv2023_Llama 2");
+        assert_eq!(t.venue.as_deref(), Some("arXiv"));
+        assert_eq!(t.year, Some(2023));
+        assert_eq!(t.name, "Llama 2");
+        assert_eq!(parse_tag("NoYearTag").name, "NoYearTag");
+    }
+
+    #[test]
+    fn keys_ignore_case_and_punctuation() {
+        assert_eq!(normalize_key("LLaVA-PruMerge"), "llava prumerge");
+        assert_eq!(normalize_key(" Llama 2 "), "llama 2");
+        assert_eq!(slug("arXiv2023_Llama 2"), "arxiv2023-llama-2");
+    }
+
+    #[test]
+    fn unclosed_bold_and_missing_links_still_parse() {
+        let list = "### Sec\n\n**(*CVPR2024_X*) A Title.\n*Ann Lee, Bo Chen.*<br>\n";
+        let papers = parse_awesome_list(list);
+        assert_eq!(papers.len(), 1);
+        assert_eq!(papers[0].title, "A Title");
+        assert_eq!(papers[0].authors, vec!["Ann Lee", "Bo Chen"]);
+        assert!(papers[0].links.is_empty());
+    }
+
+    #[test]
+    fn malformed_enrichment_lines_are_reported_and_skipped() {
+        let text =
+            "{\"id\":\"a\",\"abstract\":\"x\"}\nnot json\n{\"id\":\"b\",\"abstract\":\"y\"}\n";
+        let mut warnings = Vec::new();
+        let e = parse_enrichment(text, "f.jsonl", &mut warnings);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("f.jsonl:2:"));
+        assert_eq!(e.abstract_for(None, "b").as_deref(), Some("y"));
+    }
+}

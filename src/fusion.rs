@@ -1,0 +1,202 @@
+//! Combines the keyword and semantic rankings into one. Pure functions, so
+//! the fusion choice can be unit-tested and decided by evaluation numbers.
+//!
+//! - Reciprocal rank fusion (Cormack et al. 2009) uses ranks only, so it needs
+//!   no score calibration between BM25 and cosine: `sum 1 / (k + rank)`.
+//! - Linear fusion min-max normalises each leg's scores over its candidates
+//!   and mixes them: `alpha * semantic + (1 - alpha) * keyword`.
+
+use serde::Serialize;
+
+/// Which fusion function to use, with its parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "method", rename_all = "lowercase")]
+pub enum Fusion {
+    Rrf { k: f64 },
+    Linear { alpha: f64 },
+}
+
+/// The usual RRF constant; it damps the influence of the very top ranks.
+pub const DEFAULT_RRF_K: f64 = 60.0;
+pub const DEFAULT_ALPHA: f64 = 0.5;
+
+impl Default for Fusion {
+    fn default() -> Self {
+        Fusion::Rrf { k: DEFAULT_RRF_K }
+    }
+}
+
+/// One document in the fused ranking, with where each leg had it (1-based).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fused {
+    pub doc: usize,
+    pub score: f64,
+    pub keyword_rank: Option<usize>,
+    pub semantic_rank: Option<usize>,
+}
+
+/// Fuses two best-first legs of `(document, score)` with `fusion`. Ties are
+/// broken by the better of the two ranks, then by document number, so the
+/// result is deterministic.
+pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion) -> Vec<Fused> {
+    let mut fused: Vec<Fused> = Vec::new();
+    let mut slot = std::collections::HashMap::new();
+    for (leg, list) in [keyword, semantic].into_iter().enumerate() {
+        let norm = Normaliser::new(list);
+        for (i, &(doc, score)) in list.iter().enumerate() {
+            let rank = i + 1;
+            let contribution = match fusion {
+                Fusion::Rrf { k } => 1.0 / (k + rank as f64),
+                Fusion::Linear { alpha } => {
+                    let weight = if leg == 0 { 1.0 - alpha } else { alpha };
+                    weight * norm.apply(score)
+                }
+            };
+            let at = *slot.entry(doc).or_insert_with(|| {
+                fused.push(Fused {
+                    doc,
+                    score: 0.0,
+                    keyword_rank: None,
+                    semantic_rank: None,
+                });
+                fused.len() - 1
+            });
+            let entry = &mut fused[at];
+            // A document listed twice by one leg counts once, at its best rank.
+            let leg_rank = if leg == 0 {
+                &mut entry.keyword_rank
+            } else {
+                &mut entry.semantic_rank
+            };
+            if leg_rank.is_none() {
+                *leg_rank = Some(rank);
+                entry.score += contribution;
+            }
+        }
+    }
+    fused.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| best_rank(a).cmp(&best_rank(b)))
+            .then_with(|| a.doc.cmp(&b.doc))
+    });
+    fused
+}
+
+fn best_rank(f: &Fused) -> usize {
+    f.keyword_rank
+        .into_iter()
+        .chain(f.semantic_rank)
+        .min()
+        .unwrap_or(usize::MAX)
+}
+
+/// Min-max normalisation over one leg's candidates; a leg whose scores are
+/// all equal maps them all to 1.
+struct Normaliser {
+    min: f32,
+    max: f32,
+}
+
+impl Normaliser {
+    fn new(list: &[(usize, f32)]) -> Self {
+        let min = list.iter().map(|&(_, s)| s).fold(f32::INFINITY, f32::min);
+        let max = list
+            .iter()
+            .map(|&(_, s)| s)
+            .fold(f32::NEG_INFINITY, f32::max);
+        Normaliser { min, max }
+    }
+
+    fn apply(&self, score: f32) -> f64 {
+        let span = self.max - self.min;
+        if span > 0.0 {
+            f64::from((score - self.min) / span)
+        } else {
+            1.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(f: &[Fused]) -> Vec<usize> {
+        f.iter().map(|x| x.doc).collect()
+    }
+
+    #[test]
+    fn rrf_hand_worked() {
+        // keyword: 1, 2, 3; semantic: 3, 1.
+        // doc1 = 1/61 + 1/62, doc3 = 1/63 + 1/61, doc2 = 1/62.
+        let kw = [(1, 9.0), (2, 5.0), (3, 1.0)];
+        let sem = [(3, 0.9), (1, 0.8)];
+        let f = fuse(&kw, &sem, Fusion::Rrf { k: 60.0 });
+        assert_eq!(docs(&f), vec![1, 3, 2]);
+        assert!((f[0].score - (1.0 / 61.0 + 1.0 / 62.0)).abs() < 1e-12);
+        assert!((f[1].score - (1.0 / 63.0 + 1.0 / 61.0)).abs() < 1e-12);
+        assert_eq!(f[1].keyword_rank, Some(3));
+        assert_eq!(f[1].semantic_rank, Some(1));
+        assert_eq!(f[2].semantic_rank, None);
+    }
+
+    #[test]
+    fn linear_hand_worked() {
+        // keyword normalised: doc1 1.0, doc2 0.5, doc3 0.0
+        // semantic normalised: doc3 1.0, doc1 0.0
+        // alpha 0.25: doc1 = .75*1 + .25*0 = .75; doc2 = .75*.5 = .375; doc3 = 0 + .25 = .25
+        let kw = [(1, 10.0), (2, 6.0), (3, 2.0)];
+        let sem = [(3, 0.9), (1, 0.5)];
+        let f = fuse(&kw, &sem, Fusion::Linear { alpha: 0.25 });
+        assert_eq!(docs(&f), vec![1, 2, 3]);
+        assert!((f[0].score - 0.75).abs() < 1e-9);
+        assert!((f[1].score - 0.375).abs() < 1e-9);
+        assert!((f[2].score - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
+    fn alpha_extremes_reproduce_a_single_leg() {
+        let kw = [(1, 3.0), (2, 2.0), (3, 1.0)];
+        let sem = [(3, 0.9), (2, 0.5), (1, 0.1)];
+        assert_eq!(
+            docs(&fuse(&kw, &sem, Fusion::Linear { alpha: 0.0 })),
+            vec![1, 2, 3]
+        );
+        assert_eq!(
+            docs(&fuse(&kw, &sem, Fusion::Linear { alpha: 1.0 })),
+            vec![3, 2, 1]
+        );
+    }
+
+    #[test]
+    fn ties_are_deterministic() {
+        // Symmetric legs: docs 1 and 2 tie exactly; both have best rank 1, so the lower id wins.
+        let f = fuse(
+            &[(2, 1.0), (1, 0.5)],
+            &[(1, 1.0), (2, 0.5)],
+            Fusion::Rrf { k: 60.0 },
+        );
+        assert_eq!(docs(&f), vec![1, 2]);
+    }
+
+    #[test]
+    fn empty_legs() {
+        assert!(fuse(&[], &[], Fusion::default()).is_empty());
+        let f = fuse(&[], &[(4, 0.3)], Fusion::Linear { alpha: 0.5 });
+        assert_eq!(docs(&f), vec![4]);
+        assert!((f[0].score - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn union_without_duplicates() {
+        let f = fuse(
+            &[(1, 1.0), (1, 0.9), (2, 0.8)],
+            &[(2, 0.7), (3, 0.6)],
+            Fusion::default(),
+        );
+        let mut d = docs(&f);
+        d.sort();
+        assert_eq!(d, vec![1, 2, 3]);
+    }
+}

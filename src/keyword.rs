@@ -1,0 +1,250 @@
+//! The keyword leg: a tantivy BM25 index over the papers' fields. Queries are
+//! built from the analysed words of the user's text, never parsed as query
+//! syntax, so `"unbalanced`, `title:` or `AND` are searched as plain text.
+//! The same index answers exact lookups (title, tag, arXiv id) through an
+//! untokenised key field.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use crate::corpus::{Paper, normalize_key};
+use crate::error::{Error, Result};
+
+/// A field searched by free text, with its tokenizer and BM25 boost.
+struct SearchField {
+    name: &'static str,
+    stemmed: bool,
+    boost: f32,
+}
+
+/// Title words matter most: a paper's title names what it is about.
+const SEARCH_FIELDS: &[SearchField] = &[
+    SearchField {
+        name: "title",
+        stemmed: true,
+        boost: 3.0,
+    },
+    SearchField {
+        name: "abstract",
+        stemmed: true,
+        boost: 1.0,
+    },
+    SearchField {
+        name: "tags",
+        stemmed: false,
+        boost: 2.0,
+    },
+    SearchField {
+        name: "authors",
+        stemmed: false,
+        boost: 1.0,
+    },
+    SearchField {
+        name: "sections",
+        stemmed: true,
+        boost: 0.5,
+    },
+    SearchField {
+        name: "venue",
+        stemmed: false,
+        boost: 0.5,
+    },
+    SearchField {
+        name: "year",
+        stemmed: false,
+        boost: 0.5,
+    },
+    SearchField {
+        name: "arxiv",
+        stemmed: false,
+        boost: 1.0,
+    },
+];
+
+/// Beyond this many distinct words a query adds nothing but cost.
+const MAX_QUERY_TERMS: usize = 256;
+
+/// Writer memory budget; tantivy's minimum is 15 MB per thread.
+const WRITER_BUDGET: usize = 50_000_000;
+
+fn schema() -> Schema {
+    let mut builder = Schema::builder();
+    for field in SEARCH_FIELDS {
+        let tokenizer = if field.stemmed { "en_stem" } else { "default" };
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        builder.add_text_field(
+            field.name,
+            TextOptions::default().set_indexing_options(indexing),
+        );
+    }
+    builder.add_text_field("key", STRING);
+    builder.add_u64_field("ord", NumericOptions::default().set_fast());
+    builder.build()
+}
+
+fn field(schema: &Schema, name: &str) -> Result<Field> {
+    schema
+        .get_field(name)
+        .map_err(|e| Error::Tantivy(tantivy::TantivyError::SchemaError(e.to_string())))
+}
+
+/// Writes the keyword index for `papers` into `dir` (which must exist and be empty).
+pub fn build(dir: &Path, papers: &[Paper]) -> Result<()> {
+    let schema = schema();
+    let index = Index::create_in_dir(dir, schema.clone())?;
+    let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, WRITER_BUDGET)?;
+    let f = |name| field(&schema, name);
+    let (title, abstract_, tags, authors, sections, venue, year, arxiv, key, ord) = (
+        f("title")?,
+        f("abstract")?,
+        f("tags")?,
+        f("authors")?,
+        f("sections")?,
+        f("venue")?,
+        f("year")?,
+        f("arxiv")?,
+        f("key")?,
+        f("ord")?,
+    );
+    for (i, paper) in papers.iter().enumerate() {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(title, &paper.title);
+        if let Some(text) = &paper.abstract_text {
+            doc.add_text(abstract_, text);
+        }
+        for tag in &paper.tags {
+            doc.add_text(tags, tag);
+        }
+        for author in &paper.authors {
+            doc.add_text(authors, author);
+        }
+        for section in &paper.sections {
+            doc.add_text(sections, section);
+        }
+        if let Some(v) = &paper.venue {
+            doc.add_text(venue, v);
+        }
+        if let Some(y) = paper.year {
+            doc.add_text(year, y.to_string());
+        }
+        if let Some(id) = &paper.arxiv_id {
+            doc.add_text(arxiv, id);
+        }
+        for k in paper.lookup_keys() {
+            doc.add_text(key, k);
+        }
+        doc.add_u64(ord, i as u64);
+        writer.add_document(doc)?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(())
+}
+
+/// An open keyword index.
+pub struct KeywordIndex {
+    index: Index,
+    reader: IndexReader,
+    schema: Schema,
+}
+
+/// A document position in the collection (its index in the papers list) and its score.
+pub type Scored = (usize, f32);
+
+impl KeywordIndex {
+    pub fn open(dir: &Path) -> Result<Self> {
+        let index = Index::open_in_dir(dir)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let schema = index.schema();
+        Ok(KeywordIndex {
+            index,
+            reader,
+            schema,
+        })
+    }
+
+    /// BM25 over every search field, best first, at most `limit` documents.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Scored>> {
+        let Some(query) = self.text_query(query)? else {
+            return Ok(Vec::new());
+        };
+        self.collect(query.as_ref(), limit)
+    }
+
+    /// Papers whose title, tag, arXiv id or id equals the query (after
+    /// normalising case and punctuation).
+    pub fn exact(&self, query: &str) -> Result<Vec<usize>> {
+        let key = normalize_key(query);
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let term = Term::from_field_text(field(&self.schema, "key")?, &key);
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        Ok(self
+            .collect(&query, 16)?
+            .into_iter()
+            .map(|(ord, _)| ord)
+            .collect())
+    }
+
+    fn text_query(&self, text: &str) -> Result<Option<Box<dyn Query>>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for spec in SEARCH_FIELDS {
+            let field = field(&self.schema, spec.name)?;
+            let mut analyzer = self.index.tokenizer_for_field(field)?;
+            let mut stream = analyzer.token_stream(text);
+            let mut seen = HashSet::new();
+            while stream.advance() {
+                let word = stream.token().text.clone();
+                if seen.len() >= MAX_QUERY_TERMS {
+                    break;
+                }
+                if seen.insert(word.clone()) {
+                    let term = Term::from_field_text(field, &word);
+                    let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(q), spec.boost)),
+                    ));
+                }
+            }
+        }
+        if clauses.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(BooleanQuery::new(clauses))))
+    }
+
+    fn collect(&self, query: &dyn Query, limit: usize) -> Result<Vec<Scored>> {
+        let searcher = self.reader.searcher();
+        let top = searcher.search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let mut out = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let ord = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("ord")?
+                .first(address.doc_id)
+                .ok_or_else(|| Error::index("", "keyword index document without position"))?;
+            out.push((ord as usize, score));
+        }
+        Ok(out)
+    }
+
+    /// Number of documents, to check the index against its manifest.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+}

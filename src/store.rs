@@ -1,0 +1,233 @@
+//! The on-disk index: one directory per build ("generation") holding the
+//! tantivy index, the HNSW dump, the papers and a manifest, and a `current`
+//! symlink that names the live generation. A build writes a new generation
+//! beside the live one and swaps the symlink with an atomic rename, so an
+//! interrupted build never leaves a half-written index in use.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::corpus::Paper;
+use crate::embed::ModelCard;
+use crate::error::{Error, Result};
+use crate::keyword::KeywordIndex;
+use crate::vector::{self, VectorIndex};
+
+/// Bumped whenever the layout or the meaning of the files changes.
+pub const SCHEMA_VERSION: u32 = 1;
+const CURRENT: &str = "current";
+const MANIFEST: &str = "manifest.json";
+const PAPERS: &str = "papers.json";
+const KEYWORD_DIR: &str = "tantivy";
+const GENERATION_PREFIX: &str = "gen-";
+const BUILDING_PREFIX: &str = ".building-";
+
+/// What an index was built from and with; checked on every open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub model: ModelCard,
+    pub documents: usize,
+    pub sources_hash: String,
+    /// sha256 of our own files, so damage is reported instead of loaded.
+    pub files: BTreeMap<String, String>,
+}
+
+/// A loaded generation.
+pub struct Loaded {
+    pub manifest: Manifest,
+    pub papers: Vec<Paper>,
+    pub keyword: KeywordIndex,
+    pub vectors: VectorIndex,
+}
+
+/// The index directory given by the user (or the default one).
+#[derive(Debug, Clone)]
+pub struct IndexDir {
+    root: PathBuf,
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+impl IndexDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        IndexDir { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The live generation, if a build ever completed.
+    pub fn current(&self) -> Option<PathBuf> {
+        let link = self.root.join(CURRENT);
+        let target = std::fs::read_link(&link).ok()?;
+        let path = self.root.join(target);
+        path.is_dir().then_some(path)
+    }
+
+    /// Reads the live generation's manifest without opening the indexes.
+    pub fn manifest(&self) -> Result<Option<Manifest>> {
+        let Some(generation) = self.current() else {
+            return Ok(None);
+        };
+        read_manifest(&generation).map(Some)
+    }
+
+    /// Opens the live generation, verifying the manifest's checksums first.
+    pub fn load(&self) -> Result<Option<Loaded>> {
+        let Some(generation) = self.current() else {
+            return Ok(None);
+        };
+        let manifest = read_manifest(&generation)?;
+        if manifest.schema_version != SCHEMA_VERSION {
+            return Err(Error::index(
+                &self.root,
+                format!(
+                    "built by another mmsearch version (schema {}, this one reads {SCHEMA_VERSION})",
+                    manifest.schema_version
+                ),
+            ));
+        }
+        for (name, expected) in &manifest.files {
+            let actual = sha256_file(&generation.join(name)).map_err(|_| {
+                Error::index(&self.root, format!("{name} is missing or unreadable"))
+            })?;
+            if &actual != expected {
+                return Err(Error::index(
+                    &self.root,
+                    format!("{name} is damaged (checksum mismatch)"),
+                ));
+            }
+        }
+        let papers_path = generation.join(PAPERS);
+        let text = std::fs::read_to_string(&papers_path).map_err(|e| Error::io(&papers_path, e))?;
+        let papers: Vec<Paper> = serde_json::from_str(&text)
+            .map_err(|e| Error::index(&self.root, format!("{PAPERS} is damaged: {e}")))?;
+        let keyword = KeywordIndex::open(&generation.join(KEYWORD_DIR))
+            .map_err(|e| Error::index(&self.root, format!("keyword index: {e}")))?;
+        let vectors = VectorIndex::load(&generation)?;
+        if papers.len() != manifest.documents
+            || keyword.num_docs() as usize != manifest.documents
+            || vectors.len() != manifest.documents
+        {
+            return Err(Error::index(
+                &self.root,
+                "document counts disagree between the parts",
+            ));
+        }
+        Ok(Some(Loaded {
+            manifest,
+            papers,
+            keyword,
+            vectors,
+        }))
+    }
+
+    /// Writes a complete new generation and makes it live atomically. The
+    /// previous generation keeps answering until the final rename.
+    pub fn write(
+        &self,
+        papers: &[Paper],
+        vectors: &[Vec<f32>],
+        model: &ModelCard,
+        sources_hash: &str,
+    ) -> Result<()> {
+        std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let stamp = format!(
+            "{}-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+            std::process::id()
+        );
+        let building = self.root.join(format!("{BUILDING_PREFIX}{stamp}"));
+        let result = self.write_generation(&building, papers, vectors, model, sources_hash);
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&building);
+            return result;
+        }
+        let name = format!("{GENERATION_PREFIX}{stamp}");
+        let generation = self.root.join(&name);
+        std::fs::rename(&building, &generation).map_err(|e| Error::io(&generation, e))?;
+        let link_tmp = self.root.join(format!(".{CURRENT}-{stamp}"));
+        std::os::unix::fs::symlink(&name, &link_tmp).map_err(|e| Error::io(&link_tmp, e))?;
+        let link = self.root.join(CURRENT);
+        std::fs::rename(&link_tmp, &link).map_err(|e| Error::io(&link, e))?;
+        self.remove_stale(&name);
+        Ok(())
+    }
+
+    fn write_generation(
+        &self,
+        dir: &Path,
+        papers: &[Paper],
+        vectors: &[Vec<f32>],
+        model: &ModelCard,
+        sources_hash: &str,
+    ) -> Result<()> {
+        let keyword_dir = dir.join(KEYWORD_DIR);
+        std::fs::create_dir_all(&keyword_dir).map_err(|e| Error::io(&keyword_dir, e))?;
+        let papers_path = dir.join(PAPERS);
+        std::fs::write(&papers_path, serde_json::to_vec(papers)?)
+            .map_err(|e| Error::io(&papers_path, e))?;
+        crate::keyword::build(&keyword_dir, papers)?;
+        VectorIndex::build(vectors).save(dir)?;
+        let mut files = BTreeMap::new();
+        for name in [PAPERS, vector::DATA_FILE, vector::GRAPH_FILE] {
+            files.insert(name.to_string(), sha256_file(&dir.join(name))?);
+        }
+        let manifest = Manifest {
+            schema_version: SCHEMA_VERSION,
+            model: model.clone(),
+            documents: papers.len(),
+            sources_hash: sources_hash.to_string(),
+            files,
+        };
+        let manifest_path = dir.join(MANIFEST);
+        std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest)?)
+            .map_err(|e| Error::io(&manifest_path, e))?;
+        Ok(())
+    }
+
+    /// Removes generations other than `keep` and leftovers of interrupted builds.
+    fn remove_stale(&self, keep: &str) {
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let stale = (name.starts_with(GENERATION_PREFIX) && name != keep)
+                || name.starts_with(BUILDING_PREFIX);
+            if stale {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+fn read_manifest(generation: &Path) -> Result<Manifest> {
+    let path = generation.join(MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|_| Error::index(generation, format!("{MANIFEST} is missing or unreadable")))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::index(generation, format!("{MANIFEST} is damaged: {e}")))
+}
