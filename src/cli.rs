@@ -2,7 +2,7 @@
 //! Parsing is clap's; this module only turns arguments into engine calls and
 //! chooses the printer.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -22,8 +22,7 @@ use crate::store::IndexDir;
     about = "Hybrid keyword + semantic search over research-paper lists",
     long_about = "Hybrid keyword + semantic search over research-paper lists.\n\n\
                   `mmsearch \"efficient video tokens\"` searches the shipped multimodal-model list;\n\
-                  the index is built on first use.",
-    args_conflicts_with_subcommands = true
+                  the index is built on first use."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -121,7 +120,7 @@ impl GlobalArgs {
                 None => engine::default_index_dir()?,
             },
             models_dir: self.models_dir.clone(),
-            progress: true,
+            progress: std::io::stderr().is_terminal(),
         })
     }
 }
@@ -160,7 +159,7 @@ fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
 fn index(global: &GlobalArgs) -> Result<()> {
     let config = global.config()?;
     let models_dir = embed::locate_models_dir(config.models_dir.as_deref())?;
-    let mut embedder = Embedder::load(&models_dir)?;
+    let mut embedder = Embedder::load(&models_dir, false)?;
     let dir = IndexDir::new(&config.index_dir);
     let report = engine::build(&dir, &Sources::shipped(), &mut embedder, config.progress)?;
     println!(

@@ -55,10 +55,10 @@ impl Paper {
 
     /// The link a reader most likely wants: the paper itself, else anything.
     pub fn main_link(&self) -> Option<&str> {
-        if let Some(id) = &self.arxiv_id {
-            if let Some(link) = self.links.iter().find(|l| l.url.contains(id.as_str())) {
-                return Some(&link.url);
-            }
+        if let Some(id) = &self.arxiv_id
+            && let Some(link) = self.links.iter().find(|l| l.url.contains(id.as_str()))
+        {
+            return Some(&link.url);
         }
         self.links
             .iter()
@@ -291,10 +291,10 @@ fn new_entry(tag: &str, rest: &str, section: Option<&str>) -> Paper {
 
 fn add_link(paper: &mut Paper, label: &str, url: &str) {
     // The arXiv id comes from any arXiv link, whatever its label says.
-    if paper.arxiv_id.is_none() {
-        if let Some(c) = ARXIV.captures(url) {
-            paper.arxiv_id = Some(c["id"].to_string());
-        }
+    if paper.arxiv_id.is_none()
+        && let Some(c) = ARXIV.captures(url)
+    {
+        paper.arxiv_id = Some(c["id"].to_string());
     }
     if !paper.links.iter().any(|l| l.url == url) {
         paper.links.push(Link {

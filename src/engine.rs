@@ -107,10 +107,14 @@ impl Engine {
     pub fn open(config: &EngineConfig, sources: &Sources, mode: Mode) -> Result<Engine> {
         let dir = IndexDir::new(&config.index_dir);
         let models_dir = embed::locate_models_dir(config.models_dir.as_deref());
-        let card = match &models_dir {
-            Ok(d) => Some(embed::read_model_card(d)?),
+        let card = match models_dir
+            .as_deref()
+            .map_err(clone_model_error)
+            .and_then(embed::read_model_card)
+        {
+            Ok(card) => Some(card),
             Err(_) if mode == Mode::Keyword => None,
-            Err(e) => return Err(clone_model_error(e)),
+            Err(e) => return Err(e),
         };
         let reason = match dir.load() {
             Ok(Some(loaded)) => match staleness(&loaded.manifest, sources, card.as_ref()) {
@@ -127,7 +131,7 @@ impl Engine {
                 config.index_dir.display()
             );
         }
-        let mut embedder = Embedder::load(&models_dir)?;
+        let mut embedder = Embedder::load(&models_dir, false)?;
         build(&dir, sources, &mut embedder, config.progress)?;
         let loaded = dir.load()?.ok_or_else(|| {
             Error::index(&config.index_dir, "the new index is missing after a build")
@@ -163,7 +167,7 @@ impl Engine {
                 .models_dir
                 .as_deref()
                 .ok_or_else(|| Error::Model("embedding model not found".into()))?;
-            self.embedder = Some(Embedder::load(dir)?);
+            self.embedder = Some(Embedder::load(dir, true)?);
         }
         self.embedder
             .as_mut()

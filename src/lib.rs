@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod fusion;
 pub mod keyword;
+pub mod metrics;
 pub mod output;
 pub mod store;
 pub mod vector;
