@@ -1,4 +1,5 @@
-//! The command line: `mmsearch QUERY...` searches, `mmsearch index` builds.
+//! The command line: `mmsearch QUERY...` searches, `similar` finds related
+//! papers, `show` prints one entry, `index` builds, `eval` measures.
 //! Parsing is clap's; this module only turns arguments into engine calls and
 //! chooses the printer.
 
@@ -9,10 +10,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::corpus::Sources;
 use crate::embed::{self, Embedder};
-use crate::engine::{self, Engine, EngineConfig, Mode, SearchOptions};
+use crate::engine::{self, Engine, EngineConfig, Hit, Mode, SearchOptions};
 use crate::error::{Error, Result};
+use crate::eval::{self, FusionParams, Judgments};
+use crate::filter::Filter;
 use crate::fusion::{DEFAULT_ALPHA, DEFAULT_RRF_K, Fusion};
 use crate::output;
+use crate::output::{Format, Listing};
+use crate::resolve::resolve;
 use crate::store::IndexDir;
 
 #[derive(Debug, Parser)]
@@ -37,8 +42,44 @@ pub struct Cli {
 enum Command {
     /// Search the papers (the same as giving the query directly).
     Search(SearchArgs),
+    /// Papers related to one or more papers (id, tag, arXiv id or title) and/or to --text.
+    Similar(SimilarArgs),
+    /// Print one paper's whole entry.
+    Show(ShowArgs),
     /// Build (or rebuild) the index of the shipped paper list.
     Index,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Measure retrieval quality (nDCG@10, MRR@10, Recall@100, MAP@100) on judged queries.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// A BEIR-layout directory (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) [default: the shipped list and its judgments].
+    #[arg(long, value_name = "DIR")]
+    beir: Option<PathBuf>,
+    /// Which qrels split to report on.
+    #[arg(long, default_value = "test")]
+    split: String,
+    /// Pick RRF k and linear alpha on the train split, then report on --split with them.
+    #[arg(long)]
+    tune: bool,
+    /// The k of reciprocal rank fusion for the hybrid-rrf run.
+    #[arg(long, default_value_t = DEFAULT_RRF_K, value_parser = parse_positive)]
+    rrf_k: f64,
+    /// The alpha of the hybrid-linear run.
+    #[arg(long, default_value_t = DEFAULT_ALPHA, value_parser = parse_unit)]
+    alpha: f64,
+    /// Write TREC run files (<mode>.trec) and the qrels in TREC format (qrels.txt) into DIR.
+    #[arg(long, value_name = "DIR")]
+    run_out: Option<PathBuf>,
+    /// Print one JSON document instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +105,35 @@ struct SearchArgs {
     /// What to look for: words, a title, a tag (LLaVA-PruMerge) or an arXiv id.
     #[arg(value_name = "QUERY")]
     query: Vec<String>,
+    #[command(flatten)]
+    results: ResultArgs,
+}
+
+#[derive(Debug, Args)]
+struct SimilarArgs {
+    /// Papers to start from: ids, tags, arXiv ids or (pasted) titles.
+    #[arg(value_name = "PAPER")]
+    papers: Vec<String>,
+    /// Text that is not in the list, e.g. a pasted abstract.
+    #[arg(long, value_name = "TEXT")]
+    text: Option<String>,
+    #[command(flatten)]
+    results: ResultArgs,
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// An id, tag, arXiv id or title.
+    #[arg(value_name = "PAPER")]
+    paper: String,
+    /// Print the entry as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Options shared by everything that prints a result list.
+#[derive(Debug, Args)]
+struct ResultArgs {
     /// How many papers to show.
     #[arg(short = 'n', long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     limit: u16,
@@ -79,9 +149,31 @@ struct SearchArgs {
     /// The k of reciprocal rank fusion.
     #[arg(long, default_value_t = DEFAULT_RRF_K, value_parser = parse_positive)]
     rrf_k: f64,
-    /// Print one JSON document instead of the listing.
+    /// Only papers of this year or range (2023, 2023..2024, ..2022).
+    #[arg(long, value_name = "YEARS", value_parser = parse_years)]
+    year: Option<(u16, u16)>,
+    /// Only papers whose venue contains this (case-insensitive), e.g. CVPR.
+    #[arg(long)]
+    venue: Option<String>,
+    /// Only papers in a section whose name contains this, e.g. video.
+    #[arg(long)]
+    section: Option<String>,
+    /// Only papers with an author whose name contains this.
+    #[arg(long)]
+    author: Option<String>,
+    /// Show why each paper ranks where it does (ranks, BM25, cosine, fusion formula).
+    #[arg(long)]
+    explain: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Short for --format json.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_years(s: &str) -> std::result::Result<(u16, u16), String> {
+    crate::filter::parse_years(s).map_err(|e| e.to_string())
 }
 
 fn parse_unit(s: &str) -> std::result::Result<f64, String> {
@@ -98,7 +190,7 @@ fn parse_positive(s: &str) -> std::result::Result<f64, String> {
     }
 }
 
-impl SearchArgs {
+impl ResultArgs {
     fn options(&self) -> SearchOptions {
         SearchOptions {
             limit: usize::from(self.limit),
@@ -108,7 +200,17 @@ impl SearchArgs {
                 FusionKind::Linear => Fusion::Linear { alpha: self.alpha },
             },
             depth: engine::DEFAULT_DEPTH,
+            filter: Filter {
+                years: self.year,
+                venue: self.venue.clone(),
+                section: self.section.clone(),
+                author: self.author.clone(),
+            },
         }
+    }
+
+    fn format(&self) -> Format {
+        if self.json { Format::Json } else { self.format }
     }
 }
 
@@ -130,7 +232,15 @@ pub fn run() -> Result<()> {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Search(args)) => search(args, &cli.global),
+        Some(Command::Similar(args)) => similar(args, &cli.global),
+        Some(Command::Show(args)) => show(args, &cli.global),
         Some(Command::Index) => index(&cli.global),
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "mmsearch", &mut std::io::stdout());
+            Ok(())
+        }
+        Some(Command::Eval(args)) => eval(args, &cli.global),
         None => search(&cli.search, &cli.global),
     }
 }
@@ -143,18 +253,112 @@ fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
         ));
     }
     let config = global.config()?;
-    let mut engine = Engine::open(&config, &Sources::shipped(), args.mode)?;
-    let options = args.options();
-    let hits = engine.search(&query, &options)?;
+    let mut engine = Engine::open(&config, &Sources::shipped(), args.results.mode)?;
+    let options = args.results.options();
+    let query = query.trim();
+    let vector = engine.embed_if_needed(query, options.mode)?;
+    let hits = engine.search_with_vector(query, vector.as_deref(), &options)?;
+    print_hits(&engine, query, &hits, &args.results, true)
+}
+
+fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
+    if args.papers.is_empty() && args.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(Error::Usage(
+            "give one or more papers (id, tag, arXiv id or title) or --text".into(),
+        ));
+    }
+    let config = global.config()?;
+    // Related papers start from stored vectors; the model is needed only for --text.
+    let mode = if args.text.is_some() {
+        args.results.mode
+    } else {
+        Mode::Keyword
+    };
+    let mut engine = Engine::open(&config, &Sources::shipped(), mode)?;
+    let seeds = args
+        .papers
+        .iter()
+        .map(|reference| resolve(engine.papers(), reference))
+        .collect::<Result<Vec<usize>>>()?;
+    let described: Vec<String> = seeds
+        .iter()
+        .map(|&i| engine.papers()[i].id.clone())
+        .collect();
+    let options = args.results.options();
+    let text = args
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let text_vector = match text {
+        Some(t) => Some(engine.embed_query(t)?),
+        None => None,
+    };
+    let hits = engine.similar(&seeds, text.zip(text_vector.as_deref()), &options)?;
+    let query = match &args.text {
+        Some(_) if described.is_empty() => "similar to the given text".to_string(),
+        Some(_) => format!("similar to {} and the given text", described.join(", ")),
+        None => format!("similar to {}", described.join(", ")),
+    };
+    print_hits(&engine, &query, &hits, &args.results, false)
+}
+
+fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
+    let config = global.config()?;
+    let engine = Engine::open(&config, &Sources::shipped(), Mode::Keyword)?;
+    let paper = &engine.papers()[resolve(engine.papers(), &args.paper)?];
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = if args.json {
-        output::write_json(&mut out, query.trim(), args.mode, &hits)
+        serde_json::to_writer_pretty(&mut out, paper)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(out))
     } else {
-        output::write_human(&mut out, &hits)
+        output::write_paper(&mut out, paper)
     };
     finish_output(written.and_then(|_| out.flush()))
 }
+
+/// Prints a result list in the chosen format; snippets only for real queries.
+fn print_hits(
+    engine: &Engine,
+    query: &str,
+    hits: &[Hit<'_>],
+    args: &ResultArgs,
+    snippets: bool,
+) -> Result<()> {
+    let options = args.options();
+    let snippets = hits
+        .iter()
+        .map(|hit| match (&hit.paper.abstract_text, snippets) {
+            (Some(text), true) => {
+                Ok(engine
+                    .snippet(query, text, SNIPPET_CHARS)?
+                    .map(|s| output::Snippet {
+                        text: s.fragment().to_string(),
+                        highlights: s.highlighted().to_vec(),
+                    }))
+            }
+            _ => Ok(None),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let stdout = std::io::stdout();
+    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let listing = Listing {
+        query,
+        mode: options.mode,
+        fusion: options.fusion,
+        hits,
+        snippets,
+        explain: args.explain,
+        color,
+    };
+    let mut out = stdout.lock();
+    finish_output(output::write(&mut out, args.format(), &listing).and_then(|_| out.flush()))
+}
+
+/// Length of a snippet in the listing.
+const SNIPPET_CHARS: usize = 160;
 
 fn index(global: &GlobalArgs) -> Result<()> {
     let config = global.config()?;
@@ -170,6 +374,88 @@ fn index(global: &GlobalArgs) -> Result<()> {
         config.index_dir.display()
     );
     Ok(())
+}
+
+fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
+    let mut config = global.config()?;
+    let (collection, sources, judgments, train) = match &args.beir {
+        Some(dir) => {
+            let corpus_path = dir.join("corpus.jsonl");
+            let sources = Sources::Beir {
+                name: corpus_path.display().to_string(),
+                corpus: eval::read(&corpus_path)?,
+            };
+            if global.index_dir.is_none() {
+                config.index_dir = eval::beir_index_dir(dir)?;
+            }
+            let name = dir
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+                .unwrap_or_else(|| dir.display().to_string());
+            let train = if args.tune {
+                Some(Judgments::beir(dir, "train")?)
+            } else {
+                None
+            };
+            (name, sources, Judgments::beir(dir, &args.split)?, train)
+        }
+        None => {
+            if args.tune {
+                return Err(Error::Usage(
+                    "the shipped judgments have no train split to tune on; use --beir DIR".into(),
+                ));
+            }
+            if args.split != "test" {
+                return Err(Error::Usage(
+                    "the shipped judgments have only a test split".into(),
+                ));
+            }
+            (
+                "shipped list".to_string(),
+                Sources::shipped(),
+                Judgments::shipped()?,
+                None,
+            )
+        }
+    };
+    let mut engine = Engine::open(&config, &sources, Mode::Hybrid)?;
+    let mut fusion = FusionParams {
+        rrf_k: args.rrf_k,
+        alpha: args.alpha,
+    };
+    let tuning = match &train {
+        Some(train) => {
+            let legs = eval::compute_legs(&mut engine, train, config.progress)?;
+            let tuning = eval::tune(&engine, train, &legs)?;
+            fusion = FusionParams {
+                rrf_k: tuning.rrf_k,
+                alpha: tuning.alpha,
+            };
+            Some(tuning)
+        }
+        None => None,
+    };
+    let legs = eval::compute_legs(&mut engine, &judgments, config.progress)?;
+    let mut report = eval::evaluate(
+        &engine,
+        &collection,
+        &judgments,
+        &legs,
+        fusion,
+        args.run_out.as_deref(),
+    )?;
+    report.tuning = tuning;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(out))
+    } else {
+        eval::write_table(&mut out, &report)
+    };
+    finish_output(written.and_then(|_| out.flush()))
 }
 
 /// A reader that closes the pipe early (`| head`) is not an error.

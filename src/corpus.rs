@@ -11,6 +11,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::error::{Error, Result};
+
 /// The list that ships with mmsearch: the default collection, embedded so a
 /// new user gets answers without preparing anything.
 pub const SHIPPED_LIST: &str = include_str!("../index/seed-papers.md");
@@ -47,9 +49,10 @@ pub struct Link {
 impl Paper {
     /// The text that is embedded: title and abstract, or the title alone.
     pub fn embedding_text(&self) -> String {
-        match &self.abstract_text {
-            Some(abs) => format!("{}. {}", self.title, abs),
-            None => self.title.clone(),
+        match (&self.abstract_text, self.title.is_empty()) {
+            (Some(abs), false) => format!("{}. {}", self.title, abs),
+            (Some(abs), true) => abs.clone(),
+            (None, _) => self.title.clone(),
         }
     }
 
@@ -98,18 +101,24 @@ impl Paper {
     }
 }
 
-/// A paper list and its abstracts, as text, with names for error messages.
+/// What a collection is built from, held as text so its hash is cheap and
+/// a changed source is noticed.
 #[derive(Debug, Clone)]
-pub struct Sources {
-    pub list_name: String,
-    pub list: String,
-    pub abstracts_name: String,
-    pub abstracts: String,
+pub enum Sources {
+    /// An awesome-list Markdown file and an enrichment JSONL with abstracts.
+    List {
+        list_name: String,
+        list: String,
+        abstracts_name: String,
+        abstracts: String,
+    },
+    /// A BEIR `corpus.jsonl` (`_id`, `title`, `text` per line).
+    Beir { name: String, corpus: String },
 }
 
 impl Sources {
     pub fn shipped() -> Self {
-        Sources {
+        Sources::List {
             list_name: "shipped list".into(),
             list: SHIPPED_LIST.into(),
             abstracts_name: "shipped abstracts".into(),
@@ -117,11 +126,25 @@ impl Sources {
         }
     }
 
+    /// The name to show in messages.
+    pub fn name(&self) -> &str {
+        match self {
+            Sources::List { list_name, .. } => list_name,
+            Sources::Beir { name, .. } => name,
+        }
+    }
+
     /// A hash of everything the index is built from, so a changed source is
     /// noticed and the index rebuilt.
     pub fn hash(&self) -> String {
         let mut hasher = Sha256::new();
-        for part in [&self.list, &self.abstracts] {
+        let parts: Vec<&str> = match self {
+            Sources::List {
+                list, abstracts, ..
+            } => vec!["list", list, abstracts],
+            Sources::Beir { corpus, .. } => vec!["beir", corpus],
+        };
+        for part in parts {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part.as_bytes());
         }
@@ -137,20 +160,28 @@ pub struct Collection {
 }
 
 impl Collection {
-    /// Reads the list, joins abstracts and merges entries that are one paper.
-    pub fn from_sources(sources: &Sources) -> Collection {
+    /// Reads the sources: for a list, joins abstracts and merges entries
+    /// that are one paper; for a BEIR corpus, one paper per document.
+    pub fn from_sources(sources: &Sources) -> Result<Collection> {
         let mut warnings = Vec::new();
-        let mut entries = parse_awesome_list(&sources.list);
-        let enrichment =
-            parse_enrichment(&sources.abstracts, &sources.abstracts_name, &mut warnings);
-        for entry in &mut entries {
-            entry.abstract_text =
-                enrichment.abstract_for(entry.arxiv_id.as_deref(), &entry.tags[0]);
-        }
-        Collection {
-            papers: merge_duplicates(entries),
-            warnings,
-        }
+        let papers = match sources {
+            Sources::List {
+                list,
+                abstracts,
+                abstracts_name,
+                ..
+            } => {
+                let mut entries = parse_awesome_list(list);
+                let enrichment = parse_enrichment(abstracts, abstracts_name, &mut warnings);
+                for entry in &mut entries {
+                    entry.abstract_text =
+                        enrichment.abstract_for(entry.arxiv_id.as_deref(), &entry.tags[0]);
+                }
+                merge_duplicates(entries)
+            }
+            Sources::Beir { name, corpus } => parse_beir_corpus(corpus, name)?,
+        };
+        Ok(Collection { papers, warnings })
     }
 
     pub fn get(&self, id: &str) -> Option<&Paper> {
@@ -368,6 +399,47 @@ pub fn parse_enrichment(text: &str, name: &str, warnings: &mut Vec<String>) -> E
         }
     }
     out
+}
+
+#[derive(Deserialize)]
+struct BeirDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// Reads a BEIR `corpus.jsonl`: the document's `_id` is the paper id, its
+/// text the abstract. A malformed line is an error naming the line, because
+/// a silently smaller corpus would skew every figure computed on it.
+pub fn parse_beir_corpus(text: &str, name: &str) -> Result<Vec<Paper>> {
+    let mut papers = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let doc: BeirDoc = serde_json::from_str(line).map_err(|e| Error::Corpus {
+            path: name.into(),
+            message: format!("line {}: {e}", n + 1),
+        })?;
+        let title = doc.title.trim().to_string();
+        let text = doc.text.trim().to_string();
+        papers.push(Paper {
+            id: doc.id,
+            tags: Vec::new(),
+            title,
+            authors: Vec::new(),
+            venue: None,
+            year: None,
+            sections: Vec::new(),
+            arxiv_id: None,
+            links: Vec::new(),
+            abstract_text: (!text.is_empty()).then_some(text),
+        });
+    }
+    Ok(papers)
 }
 
 /// Entries that are the same paper (same arXiv id, or with no arXiv id the

@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::corpus::{Collection, Paper, Sources};
 use crate::embed::{self, Embedder, ModelCard};
 use crate::error::{Error, Result};
-use crate::fusion::{self, Fusion};
+use crate::filter::Filter;
+use crate::fusion::{self, Fused, Fusion};
 use crate::keyword::KeywordIndex;
 use crate::store::{IndexDir, Loaded, Manifest};
 use crate::vector::VectorIndex;
@@ -25,13 +26,15 @@ pub enum Mode {
 }
 
 /// How a search is run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SearchOptions {
     pub limit: usize,
     pub mode: Mode,
     pub fusion: Fusion,
     /// How many candidates each leg hands to fusion.
     pub depth: usize,
+    /// Only papers matching this are returned.
+    pub filter: Filter,
 }
 
 /// Candidates per leg: enough for Recall@100 and for fusion to reorder.
@@ -44,6 +47,7 @@ impl Default for SearchOptions {
             mode: Mode::Hybrid,
             fusion: Fusion::default(),
             depth: DEFAULT_DEPTH,
+            filter: Filter::default(),
         }
     }
 }
@@ -55,6 +59,12 @@ pub struct Hit<'a> {
     pub score: f64,
     pub keyword_rank: Option<usize>,
     pub semantic_rank: Option<usize>,
+    /// BM25 score from the keyword leg, cosine from the semantic leg.
+    pub keyword_score: Option<f32>,
+    pub semantic_score: Option<f32>,
+    /// What each leg contributed to a fused `score` (they add up to it).
+    pub keyword_part: f64,
+    pub semantic_part: f64,
     /// The query equals this paper's title, tag, arXiv id or id.
     pub exact: bool,
 }
@@ -174,6 +184,14 @@ impl Engine {
             .ok_or_else(|| Error::Model("embedding model not loaded".into()))
     }
 
+    /// The query's embedding when `mode` uses the semantic leg.
+    pub fn embed_if_needed(&mut self, query: &str, mode: Mode) -> Result<Option<Vec<f32>>> {
+        match mode {
+            Mode::Keyword => Ok(None),
+            Mode::Hybrid | Mode::Semantic => self.embed_query(query).map(Some),
+        }
+    }
+
     /// Embeds a query; exposed so benchmarks can time it separately.
     pub fn embed_query(&mut self, query: &str) -> Result<Vec<f32>> {
         self.embedder()?.embed_one(query)
@@ -186,10 +204,7 @@ impl Engine {
                 "empty query: give some words to search for".into(),
             ));
         }
-        let vector = match options.mode {
-            Mode::Keyword => None,
-            Mode::Hybrid | Mode::Semantic => Some(self.embed_query(query)?),
-        };
+        let vector = self.embed_if_needed(query, options.mode)?;
         self.search_with_vector(query, vector.as_deref(), options)
     }
 
@@ -200,53 +215,208 @@ impl Engine {
         vector: Option<&[f32]>,
         options: &SearchOptions,
     ) -> Result<Vec<Hit<'_>>> {
+        let legs = self.legs(query, vector, options)?;
+        self.rank(&legs, options)
+    }
+
+    /// Papers passing the filter, or `None` when there is no filter.
+    fn allowed(&self, filter: &Filter) -> Option<Vec<usize>> {
+        (!filter.is_empty()).then(|| {
+            self.papers
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| filter.matches(p))
+                .map(|(i, _)| i)
+                .collect()
+        })
+    }
+
+    /// The raw output of both legs for a query: what fusion works on. Split
+    /// from `rank` so evaluation can try many fusion settings per query.
+    /// With a filter the keyword leg looks at every match and the semantic
+    /// leg searches the allowed papers exactly, so no short lists.
+    pub fn legs(
+        &self,
+        query: &str,
+        vector: Option<&[f32]>,
+        options: &SearchOptions,
+    ) -> Result<Legs> {
         let depth = options.depth.max(options.limit);
-        let keyword = match options.mode {
-            Mode::Semantic => Vec::new(),
-            Mode::Hybrid | Mode::Keyword => self.keyword.search(query, depth)?,
-        };
-        let semantic = match (options.mode, vector) {
-            (Mode::Keyword, _) => Vec::new(),
-            (_, Some(v)) => self.vectors.search(v, depth),
-            (_, None) => return Err(Error::Usage("this mode needs a query embedding".into())),
-        };
-        let mut ranked = match options.mode {
-            Mode::Keyword => fusion::fuse(&keyword, &[], Fusion::Linear { alpha: 0.0 }),
-            Mode::Semantic => fusion::fuse(&[], &semantic, Fusion::Linear { alpha: 1.0 }),
-            Mode::Hybrid => fusion::fuse(&keyword, &semantic, options.fusion),
-        };
-        // Single-leg scores are the leg's own (BM25 or cosine), not normalised.
-        if options.mode != Mode::Hybrid {
-            let raw = if options.mode == Mode::Keyword {
-                &keyword
-            } else {
-                &semantic
-            };
-            for (f, &(_, score)) in ranked.iter_mut().zip(raw.iter()) {
-                f.score = f64::from(score);
+        let allowed = self.allowed(&options.filter);
+        let keep = |list: &mut Vec<(usize, f32)>| {
+            if let Some(allowed) = &allowed {
+                list.retain(|(doc, _)| allowed.binary_search(doc).is_ok());
+                list.truncate(depth);
             }
-        }
-        let exact = match options.mode {
+        };
+        let mut keyword = match options.mode {
+            Mode::Semantic => Vec::new(),
+            Mode::Hybrid | Mode::Keyword => {
+                let fetch = if allowed.is_some() {
+                    self.papers.len()
+                } else {
+                    depth
+                };
+                self.keyword.search(query, fetch)?
+            }
+        };
+        keep(&mut keyword);
+        let semantic = match (options.mode, vector, &allowed) {
+            (Mode::Keyword, _, _) => Vec::new(),
+            (_, Some(v), Some(allowed)) => self.vectors.search_among(v, allowed, depth),
+            (_, Some(v), None) => self.vectors.search(v, depth),
+            (_, None, _) => return Err(Error::Usage("this mode needs a query embedding".into())),
+        };
+        let mut exact = match options.mode {
             Mode::Semantic => Vec::new(),
             Mode::Hybrid | Mode::Keyword => self.keyword.exact(query)?,
         };
-        // Exact lookups win: they move to the front, keeping their relative order.
-        ranked.sort_by_key(|f| !exact.contains(&f.doc));
-        let mut hits: Vec<Hit<'_>> = Vec::with_capacity(options.limit);
-        for f in ranked.into_iter().take(options.limit) {
-            let paper = self.papers.get(f.doc).ok_or_else(|| {
-                Error::index("", format!("document {} is not in the collection", f.doc))
-            })?;
-            hits.push(Hit {
-                paper,
-                score: f.score,
-                keyword_rank: f.keyword_rank,
-                semantic_rank: f.semantic_rank,
-                exact: exact.contains(&f.doc),
-            });
+        if let Some(allowed) = &allowed {
+            exact.retain(|doc| allowed.binary_search(doc).is_ok());
         }
-        Ok(hits)
+        Ok(Legs {
+            keyword,
+            semantic,
+            exact,
+        })
     }
+
+    /// Fuses the legs as `options` say and puts exact lookups first.
+    pub fn rank(&self, legs: &Legs, options: &SearchOptions) -> Result<Vec<Hit<'_>>> {
+        let mut ranked = match options.mode {
+            Mode::Keyword => fusion::fuse(&legs.keyword, &[], Fusion::Linear { alpha: 0.0 }),
+            Mode::Semantic => fusion::fuse(&[], &legs.semantic, Fusion::Linear { alpha: 1.0 }),
+            Mode::Hybrid => fusion::fuse(&legs.keyword, &legs.semantic, options.fusion),
+        };
+        // Single-leg scores are the leg's own (BM25 or cosine), not normalised.
+        if options.mode != Mode::Hybrid {
+            for f in &mut ranked {
+                f.score = f64::from(f.keyword_score.or(f.semantic_score).unwrap_or(0.0));
+            }
+        }
+        // Exact lookups win: they move to the front, keeping their relative
+        // order; one that no leg returned is added.
+        for &doc in &legs.exact {
+            if !ranked.iter().any(|f| f.doc == doc) {
+                ranked.push(Fused {
+                    doc,
+                    ..Fused::default()
+                });
+            }
+        }
+        ranked.sort_by_key(|f| !legs.exact.contains(&f.doc));
+        ranked
+            .into_iter()
+            .take(options.limit)
+            .map(|f| {
+                let exact = legs.exact.contains(&f.doc);
+                self.hit(f, exact)
+            })
+            .collect()
+    }
+
+    fn hit(&self, f: Fused, exact: bool) -> Result<Hit<'_>> {
+        let paper = self.papers.get(f.doc).ok_or_else(|| {
+            Error::index("", format!("document {} is not in the collection", f.doc))
+        })?;
+        Ok(Hit {
+            paper,
+            score: f.score,
+            keyword_rank: f.keyword_rank,
+            semantic_rank: f.semantic_rank,
+            keyword_score: f.keyword_score,
+            semantic_score: f.semantic_score,
+            keyword_part: f.keyword_part,
+            semantic_part: f.semantic_part,
+            exact,
+        })
+    }
+
+    /// Papers related to `seeds` (positions in `papers()`) and/or to `text`:
+    /// nearest by embedding (the seeds' mean vector) fused with tantivy's
+    /// More-Like-This on their text. The seeds themselves never come back.
+    /// `text` comes with its embedding (see `embed_query`).
+    pub fn similar(
+        &self,
+        seeds: &[usize],
+        text: Option<(&str, &[f32])>,
+        options: &SearchOptions,
+    ) -> Result<Vec<Hit<'_>>> {
+        let mut texts: Vec<String> = Vec::new();
+        let mut sum = vec![0.0f32; self.vectors.dimensions()];
+        for &seed in seeds {
+            let paper = self
+                .papers
+                .get(seed)
+                .ok_or_else(|| Error::Usage(format!("no paper number {seed}")))?;
+            texts.push(paper.embedding_text());
+            if let Some(v) = self.vectors.vector(seed) {
+                sum.iter_mut().zip(v).for_each(|(s, x)| *s += x);
+            }
+        }
+        if let Some((text, v)) = text {
+            sum.iter_mut().zip(v).for_each(|(s, x)| *s += x);
+            texts.push(text.to_string());
+        }
+        if texts.is_empty() {
+            return Err(Error::Usage(
+                "give a paper or --text to find related papers for".into(),
+            ));
+        }
+        let vector = crate::vector::normalise(sum);
+        let depth = options.depth.max(options.limit) + seeds.len();
+        let allowed = self.allowed(&options.filter);
+        let wanted = |doc: &usize| {
+            !seeds.contains(doc)
+                && allowed
+                    .as_ref()
+                    .is_none_or(|a| a.binary_search(doc).is_ok())
+        };
+        let mut keyword = match options.mode {
+            Mode::Semantic => Vec::new(),
+            _ => {
+                let fetch = if allowed.is_some() {
+                    self.papers.len()
+                } else {
+                    depth
+                };
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                self.keyword.more_like_this(&refs, fetch)?
+            }
+        };
+        keyword.retain(|(doc, _)| wanted(doc));
+        let mut semantic = match (options.mode, &allowed) {
+            (Mode::Keyword, _) => Vec::new(),
+            (_, Some(allowed)) => self.vectors.search_among(&vector, allowed, depth),
+            (_, None) => self.vectors.search(&vector, depth),
+        };
+        semantic.retain(|(doc, _)| wanted(doc));
+        let legs = Legs {
+            keyword,
+            semantic,
+            exact: Vec::new(),
+        };
+        self.rank(&legs, options)
+    }
+
+    /// A highlighted passage of `text` for the query's words, if any occur.
+    pub fn snippet(
+        &self,
+        query: &str,
+        text: &str,
+        max_chars: usize,
+    ) -> Result<Option<tantivy::snippet::Snippet>> {
+        self.keyword.snippet(query, text, max_chars)
+    }
+}
+
+/// What the two legs returned for one query, best first, plus the papers
+/// the query names exactly.
+#[derive(Debug, Clone, Default)]
+pub struct Legs {
+    pub keyword: Vec<(usize, f32)>,
+    pub semantic: Vec<(usize, f32)>,
+    pub exact: Vec<usize>,
 }
 
 /// `Error` is not `Clone` (it wraps I/O errors); model errors are plain text.
@@ -266,13 +436,13 @@ pub fn build(
     progress: bool,
 ) -> Result<BuildReport> {
     let started = std::time::Instant::now();
-    let collection = Collection::from_sources(sources);
+    let collection = Collection::from_sources(sources)?;
     for warning in &collection.warnings {
         eprintln!("mmsearch: warning: {warning}");
     }
     if collection.papers.is_empty() {
         return Err(Error::Corpus {
-            path: PathBuf::from(&sources.list_name),
+            path: PathBuf::from(sources.name()),
             message: "no paper entries found".into(),
         });
     }
@@ -315,9 +485,16 @@ pub fn embed_with_progress(
         ProgressStyle::with_template("embedding {bar:40} {pos}/{len} papers, {per_sec}, eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut vectors = Vec::with_capacity(texts.len());
-    for chunk in texts.chunks(embed::BATCH_SIZE * 8) {
-        vectors.extend(embedder.embed(chunk)?);
+    // Texts of similar length share a batch, so little time goes on padding;
+    // the vectors are put back in the caller's order afterwards.
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| texts[i].len());
+    let mut vectors: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+    for chunk in order.chunks(embed::BATCH_SIZE * 8) {
+        let batch: Vec<String> = chunk.iter().map(|&i| texts[i].clone()).collect();
+        for (&i, vector) in chunk.iter().zip(embedder.embed(&batch)?) {
+            vectors[i] = vector;
+        }
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();

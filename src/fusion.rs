@@ -26,13 +26,19 @@ impl Default for Fusion {
     }
 }
 
-/// One document in the fused ranking, with where each leg had it (1-based).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One document in the fused ranking, with where each leg had it (1-based),
+/// the leg's own score, and what each leg contributed to `score`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Fused {
     pub doc: usize,
     pub score: f64,
     pub keyword_rank: Option<usize>,
     pub semantic_rank: Option<usize>,
+    pub keyword_score: Option<f32>,
+    pub semantic_score: Option<f32>,
+    /// `score == keyword_part + semantic_part`.
+    pub keyword_part: f64,
+    pub semantic_part: f64,
 }
 
 /// Fuses two best-first legs of `(document, score)` with `fusion`. Ties are
@@ -55,21 +61,29 @@ pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion)
             let at = *slot.entry(doc).or_insert_with(|| {
                 fused.push(Fused {
                     doc,
-                    score: 0.0,
-                    keyword_rank: None,
-                    semantic_rank: None,
+                    ..Fused::default()
                 });
                 fused.len() - 1
             });
             let entry = &mut fused[at];
             // A document listed twice by one leg counts once, at its best rank.
-            let leg_rank = if leg == 0 {
-                &mut entry.keyword_rank
+            let (leg_rank, leg_score, leg_part) = if leg == 0 {
+                (
+                    &mut entry.keyword_rank,
+                    &mut entry.keyword_score,
+                    &mut entry.keyword_part,
+                )
             } else {
-                &mut entry.semantic_rank
+                (
+                    &mut entry.semantic_rank,
+                    &mut entry.semantic_score,
+                    &mut entry.semantic_part,
+                )
             };
             if leg_rank.is_none() {
                 *leg_rank = Some(rank);
+                *leg_score = Some(score);
+                *leg_part = contribution;
                 entry.score += contribution;
             }
         }

@@ -8,10 +8,14 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::OwnedValue;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions,
 };
+use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::corpus::{Paper, normalize_key};
@@ -70,6 +74,21 @@ const SEARCH_FIELDS: &[SearchField] = &[
 
 /// Beyond this many distinct words a query adds nothing but cost.
 const MAX_QUERY_TERMS: usize = 256;
+
+/// Words shorter than this are not treated as typos (too many neighbours).
+const MIN_FUZZY_LENGTH: usize = 4;
+/// A fuzzy match counts for less than the exact word would.
+const FUZZY_BOOST: f32 = 0.5;
+/// How many distinctive words More-Like-This keeps.
+const MLT_TERMS: usize = 30;
+/// English function words: never what makes two papers related.
+const STOP_WORDS: &[&str] = &[
+    "the", "and", "for", "are", "but", "not", "with", "this", "that", "from", "into", "our", "we",
+    "its", "their", "they", "these", "those", "which", "while", "such", "can", "has", "have",
+    "been", "was", "were", "also", "than", "then", "more", "most", "both", "each", "other", "only",
+    "over", "via", "using", "based", "show", "propose", "proposed", "paper", "method", "methods",
+    "results", "model", "models", "new", "work",
+];
 
 /// Writer memory budget; tantivy's minimum is 15 MB per thread.
 const WRITER_BUDGET: usize = 50_000_000;
@@ -200,31 +219,108 @@ impl KeywordIndex {
     }
 
     fn text_query(&self, text: &str) -> Result<Option<Box<dyn Query>>> {
+        let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut words_found: HashSet<String> = HashSet::new();
+        let mut stemmed_words: Vec<(Field, f32, String)> = Vec::new();
         for spec in SEARCH_FIELDS {
             let field = field(&self.schema, spec.name)?;
-            let mut analyzer = self.index.tokenizer_for_field(field)?;
-            let mut stream = analyzer.token_stream(text);
-            let mut seen = HashSet::new();
-            while stream.advance() {
-                let word = stream.token().text.clone();
-                if seen.len() >= MAX_QUERY_TERMS {
-                    break;
+            for word in self.analyse(field, text)? {
+                let term = Term::from_field_text(field, &word);
+                if searcher.doc_freq(&term)? > 0 {
+                    words_found.insert(word.clone());
                 }
-                if seen.insert(word.clone()) {
-                    let term = Term::from_field_text(field, &word);
-                    let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(q), spec.boost)),
-                    ));
+                if spec.stemmed && spec.name != "sections" {
+                    stemmed_words.push((field, spec.boost, word.clone()));
                 }
+                let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), spec.boost)),
+                ));
             }
+        }
+        // Typo tolerance: a word that occurs in no field at all is probably
+        // misspelt, so it also matches its close spellings in title and
+        // abstract. Correctly spelt words are left exact, so they rank as before.
+        for (field, boost, word) in stemmed_words {
+            if words_found.contains(&word) || word.chars().count() < MIN_FUZZY_LENGTH {
+                continue;
+            }
+            let distance = if word.chars().count() <= 6 { 1 } else { 2 };
+            let q = FuzzyTermQuery::new(Term::from_field_text(field, &word), distance, true);
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(q), boost * FUZZY_BOOST)),
+            ));
         }
         if clauses.is_empty() {
             return Ok(None);
         }
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
+    }
+
+    /// The distinct words of `text` as `field`'s analyser sees them.
+    fn analyse(&self, field: Field, text: &str) -> Result<Vec<String>> {
+        let mut analyzer = self.index.tokenizer_for_field(field)?;
+        let mut stream = analyzer.token_stream(text);
+        let mut seen = HashSet::new();
+        let mut words = Vec::new();
+        while stream.advance() && words.len() < MAX_QUERY_TERMS {
+            let word = stream.token().text.clone();
+            if seen.insert(word.clone()) {
+                words.push(word);
+            }
+        }
+        Ok(words)
+    }
+
+    /// Documents whose title and abstract share the most distinctive words
+    /// with `texts` (tantivy's More-Like-This), best first.
+    pub fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<Vec<Scored>> {
+        let values = |texts: &[&str]| {
+            texts
+                .iter()
+                .map(|t| OwnedValue::Str(t.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let query = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_min_term_frequency(1)
+            .with_min_word_length(3)
+            .with_max_query_terms(MLT_TERMS)
+            .with_stop_words(STOP_WORDS.iter().map(|w| w.to_string()).collect())
+            .with_document_fields(vec![
+                (field(&self.schema, "title")?, values(texts)),
+                (field(&self.schema, "abstract")?, values(texts)),
+            ]);
+        self.collect(&query, limit)
+    }
+
+    /// The best passage of `text` with the query's words highlighted, or
+    /// `None` when no query word occurs in it.
+    pub fn snippet(&self, query: &str, text: &str, max_chars: usize) -> Result<Option<Snippet>> {
+        let abstract_field = field(&self.schema, "abstract")?;
+        let words = self.analyse(abstract_field, query)?;
+        let clauses: Vec<(Occur, Box<dyn Query>)> = words
+            .into_iter()
+            .map(|w| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(abstract_field, &w),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        if clauses.is_empty() {
+            return Ok(None);
+        }
+        let searcher = self.reader.searcher();
+        let mut generator =
+            SnippetGenerator::create(&searcher, &BooleanQuery::new(clauses), abstract_field)?;
+        generator.set_max_num_chars(max_chars);
+        let snippet = generator.snippet(text);
+        Ok((!snippet.highlighted().is_empty()).then_some(snippet))
     }
 
     fn collect(&self, query: &dyn Query, limit: usize) -> Result<Vec<Scored>> {

@@ -12,10 +12,13 @@ pub mod corpus;
 pub mod embed;
 pub mod engine;
 pub mod error;
+pub mod eval;
+pub mod filter;
 pub mod fusion;
 pub mod keyword;
 pub mod metrics;
 pub mod output;
+pub mod resolve;
 pub mod store;
 pub mod vector;
 

@@ -18,7 +18,7 @@ use crate::keyword::KeywordIndex;
 use crate::vector::{self, VectorIndex};
 
 /// Bumped whenever the layout or the meaning of the files changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const CURRENT: &str = "current";
 const MANIFEST: &str = "manifest.json";
 const PAPERS: &str = "papers.json";
@@ -122,10 +122,11 @@ impl IndexDir {
             .map_err(|e| Error::index(&self.root, format!("{PAPERS} is damaged: {e}")))?;
         let keyword = KeywordIndex::open(&generation.join(KEYWORD_DIR))
             .map_err(|e| Error::index(&self.root, format!("keyword index: {e}")))?;
-        let vectors = VectorIndex::load(&generation)?;
+        let vectors = VectorIndex::load(&generation, manifest.model.dimensions)?;
         if papers.len() != manifest.documents
             || keyword.num_docs() as usize != manifest.documents
             || vectors.len() != manifest.documents
+            || vectors.stored() != manifest.documents
         {
             return Err(Error::index(
                 &self.root,
@@ -191,7 +192,12 @@ impl IndexDir {
         crate::keyword::build(&keyword_dir, papers)?;
         VectorIndex::build(vectors).save(dir)?;
         let mut files = BTreeMap::new();
-        for name in [PAPERS, vector::DATA_FILE, vector::GRAPH_FILE] {
+        for name in [
+            PAPERS,
+            vector::DATA_FILE,
+            vector::GRAPH_FILE,
+            vector::MATRIX_FILE,
+        ] {
             files.insert(name.to_string(), sha256_file(&dir.join(name))?);
         }
         let manifest = Manifest {

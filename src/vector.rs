@@ -15,6 +15,9 @@ use crate::error::{Error, Result};
 pub const BASENAME: &str = "vectors";
 pub const DATA_FILE: &str = "vectors.hnsw.data";
 pub const GRAPH_FILE: &str = "vectors.hnsw.graph";
+/// The raw unit vectors, little-endian f32, one row per document: what
+/// `similar` starts from and what exact (filtered) search scans.
+pub const MATRIX_FILE: &str = "vectors.f32";
 
 /// Graph degree and build effort: the usual defaults for 384-d text
 /// embeddings, recall near 1 at these sizes.
@@ -26,6 +29,8 @@ const MIN_EF_SEARCH: usize = 128;
 
 pub struct VectorIndex {
     hnsw: Hnsw<'static, f32, DistCosine>,
+    matrix: Vec<f32>,
+    dimensions: usize,
 }
 
 impl VectorIndex {
@@ -40,10 +45,19 @@ impl VectorIndex {
         );
         let items: Vec<(&Vec<f32>, usize)> = vectors.iter().zip(0..).collect();
         hnsw.parallel_insert(&items);
-        VectorIndex { hnsw }
+        let dimensions = vectors.first().map_or(0, Vec::len);
+        let matrix = vectors.iter().flatten().copied().collect();
+        VectorIndex {
+            hnsw,
+            matrix,
+            dimensions,
+        }
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {
+        let bytes: Vec<u8> = self.matrix.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let path = dir.join(MATRIX_FILE);
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
         self.hnsw
             .file_dump(dir, BASENAME)
             .map_err(|e| Error::index(dir, format!("cannot write the vector index: {e}")))?;
@@ -53,8 +67,8 @@ impl VectorIndex {
     /// Loads a dump. hnsw_rs asserts on malformed files, so a damaged dump is
     /// caught here and reported as an error (the manifest's checksums catch
     /// most damage before this point).
-    pub fn load(dir: &Path) -> Result<Self> {
-        for name in [DATA_FILE, GRAPH_FILE] {
+    pub fn load(dir: &Path, dimensions: usize) -> Result<Self> {
+        for name in [DATA_FILE, GRAPH_FILE, MATRIX_FILE] {
             if !dir.join(name).is_file() {
                 return Err(Error::index(dir, format!("{name} is missing")));
             }
@@ -66,8 +80,24 @@ impl VectorIndex {
             let io: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(&owned_dir, BASENAME)));
             io.load_hnsw::<f32, DistCosine>()
         }));
+        let path = dir.join(MATRIX_FILE);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        if dimensions == 0 || bytes.len() % (4 * dimensions) != 0 {
+            return Err(Error::index(
+                dir,
+                format!("{MATRIX_FILE} has a size that does not fit {dimensions}-d vectors"),
+            ));
+        }
+        let matrix = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
         match loaded {
-            Ok(Ok(hnsw)) => Ok(VectorIndex { hnsw }),
+            Ok(Ok(hnsw)) => Ok(VectorIndex {
+                hnsw,
+                matrix,
+                dimensions,
+            }),
             Ok(Err(e)) => Err(Error::index(
                 dir,
                 format!("cannot read the vector index: {e}"),
@@ -89,11 +119,58 @@ impl VectorIndex {
             .collect()
     }
 
+    /// Exact nearest neighbours among `candidates` only (brute force): used
+    /// when a filter leaves few documents, where HNSW could return too few.
+    pub fn search_among(
+        &self,
+        query: &[f32],
+        candidates: &[usize],
+        limit: usize,
+    ) -> Vec<(usize, f32)> {
+        let mut scored: Vec<(usize, f32)> = candidates
+            .iter()
+            .filter_map(|&doc| self.vector(doc).map(|v| (doc, dot(v, query))))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(limit);
+        scored
+    }
+
+    /// The stored unit vector of a document.
+    pub fn vector(&self, doc: usize) -> Option<&[f32]> {
+        let start = doc.checked_mul(self.dimensions)?;
+        self.matrix.get(start..start + self.dimensions)
+    }
+
+    pub fn dimensions(&self) -> usize {
+        self.dimensions
+    }
+
+    /// Number of documents in the graph.
     pub fn len(&self) -> usize {
         self.hnsw.get_nb_point()
+    }
+
+    /// Number of stored vectors (equals `len` for a sound index).
+    pub fn stored(&self) -> usize {
+        self.matrix.len().checked_div(self.dimensions).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Cosine of two unit vectors.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Scales a vector to unit length (a zero vector stays zero).
+pub fn normalise(mut v: Vec<f32>) -> Vec<f32> {
+    let norm = dot(&v, &v).sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+    v
 }

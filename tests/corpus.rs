@@ -4,7 +4,7 @@
 use mmsearch::corpus::{Collection, Sources, parse_awesome_list};
 
 fn shipped() -> Collection {
-    Collection::from_sources(&Sources::shipped())
+    Collection::from_sources(&Sources::shipped()).expect("shipped list reads")
 }
 
 fn paper<'a>(c: &'a Collection, id: &str) -> &'a mmsearch::corpus::Paper {

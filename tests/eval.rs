@@ -1,0 +1,168 @@
+//! `mmsearch eval` through the real binary: the shipped judgments, a small
+//! BEIR collection written by the test, TREC run files and the index cache.
+
+mod common;
+
+use common::{mmsearch, shared_index};
+use serde_json::Value;
+
+fn eval_json(args: &[&str], index: &std::path::Path) -> Value {
+    let out = mmsearch()
+        .arg("eval")
+        .arg("--json")
+        .arg("--index-dir")
+        .arg(index)
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn shipped_judgments_show_fusion_beating_both_legs() {
+    let report = eval_json(&[], shared_index());
+    assert_eq!(report["collection"], "shipped list");
+    assert_eq!(report["split"], "test");
+    assert!(report["queries"].as_u64().expect("queries") >= 45);
+    let ndcg = |mode: &str| report["runs"][mode]["ndcg@10"].as_f64().expect("ndcg@10");
+    for mode in ["keyword", "semantic", "hybrid-rrf", "hybrid-linear"] {
+        for metric in ["ndcg@10", "mrr@10", "recall@100", "map@100"] {
+            let v = report["runs"][mode][metric].as_f64().expect(metric);
+            assert!((0.0..=1.0).contains(&v), "{mode} {metric} {v}");
+        }
+    }
+    assert!(
+        ndcg("hybrid-rrf") > ndcg("keyword") && ndcg("hybrid-rrf") > ndcg("semantic"),
+        "{report}"
+    );
+}
+
+/// A six-document BEIR collection where each query has one right answer.
+fn tiny_beir(dir: &std::path::Path) {
+    let docs = [
+        (
+            "d1",
+            "Knowledge distillation",
+            "A small student network is trained to imitate a large teacher network.",
+        ),
+        (
+            "d2",
+            "Video tokens",
+            "We compress the visual tokens of long videos so language models can read them cheaply.",
+        ),
+        (
+            "d3",
+            "Protein folding",
+            "Predicting the three-dimensional structure of proteins from their amino acid sequence.",
+        ),
+        (
+            "d4",
+            "Image segmentation",
+            "Segmenting every object in an image from a point or box prompt.",
+        ),
+        (
+            "d5",
+            "Speech recognition",
+            "Transcribing spoken audio into text with an end-to-end neural model.",
+        ),
+        (
+            "d6",
+            "Graph networks",
+            "Message passing neural networks learn over nodes and edges of graphs.",
+        ),
+    ];
+    let corpus: String = docs
+        .iter()
+        .map(|(id, title, text)| {
+            serde_json::json!({"_id": id, "title": title, "text": text}).to_string() + "\n"
+        })
+        .collect();
+    std::fs::write(dir.join("corpus.jsonl"), corpus).expect("write corpus");
+    let queries = [
+        ("q1", "teach a small model with a big one"),
+        ("q2", "cheaper video tokens"),
+        ("q3", "structure of proteins"),
+    ];
+    let lines: String = queries
+        .iter()
+        .map(|(id, text)| serde_json::json!({"_id": id, "text": text}).to_string() + "\n")
+        .collect();
+    std::fs::write(dir.join("queries.jsonl"), lines).expect("write queries");
+    std::fs::create_dir_all(dir.join("qrels")).expect("mkdir");
+    std::fs::write(
+        dir.join("qrels/test.tsv"),
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\nq3\td3\t1\n",
+    )
+    .expect("qrels");
+}
+
+#[test]
+fn beir_collection_is_indexed_once_evaluated_and_written_as_trec_runs() {
+    let beir = tempfile::tempdir().expect("temp dir");
+    tiny_beir(beir.path());
+    let index = tempfile::tempdir().expect("temp dir");
+    let runs = tempfile::tempdir().expect("temp dir");
+    let beir_dir = beir.path().to_str().expect("utf-8 path");
+    let run_dir = runs.path().to_str().expect("utf-8 path");
+    let report = eval_json(&["--beir", beir_dir, "--run-out", run_dir], index.path());
+    assert_eq!(report["documents"], 6);
+    assert_eq!(report["queries"], 3);
+    // Each query's one relevant document is easy to find: hybrid gets all three first.
+    assert_eq!(
+        report["runs"]["hybrid-rrf"]["mrr@10"].as_f64(),
+        Some(1.0),
+        "{report}"
+    );
+    for mode in ["keyword", "semantic", "hybrid-rrf", "hybrid-linear"] {
+        let text =
+            std::fs::read_to_string(runs.path().join(format!("{mode}.trec"))).expect("run file");
+        let first = text.lines().next().expect("a line");
+        let cols: Vec<&str> = first.split_whitespace().collect();
+        assert_eq!(cols.len(), 6, "{first}");
+        assert_eq!(cols[1], "Q0");
+    }
+    let qrels = std::fs::read_to_string(runs.path().join("qrels.txt")).expect("qrels");
+    assert!(qrels.lines().any(|l| l == "q2 0 d2 1"), "{qrels}");
+
+    // The second run reuses the cached index: the live generation does not change.
+    let generation = std::fs::read_link(index.path().join("current")).expect("current link");
+    eval_json(&["--beir", beir_dir], index.path());
+    assert_eq!(
+        std::fs::read_link(index.path().join("current")).expect("link"),
+        generation
+    );
+
+    // Changing the corpus rebuilds it.
+    let mut corpus = std::fs::read_to_string(beir.path().join("corpus.jsonl")).expect("read");
+    corpus.push_str("{\"_id\": \"d7\", \"title\": \"Extra\", \"text\": \"One more document.\"}\n");
+    std::fs::write(beir.path().join("corpus.jsonl"), corpus).expect("write");
+    let report = eval_json(&["--beir", beir_dir], index.path());
+    assert_eq!(report["documents"], 7);
+}
+
+#[test]
+fn eval_errors_are_one_line() {
+    let missing = tempfile::tempdir().expect("temp dir");
+    for args in [
+        vec!["--tune"],
+        vec!["--split", "train"],
+        vec!["--beir", missing.path().to_str().expect("utf-8")],
+    ] {
+        let out = mmsearch()
+            .arg("eval")
+            .arg("--index-dir")
+            .arg(shared_index())
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!err.contains("panicked"));
+    }
+}
