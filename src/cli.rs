@@ -65,6 +65,9 @@ struct EvalArgs {
     /// Which qrels split to report on.
     #[arg(long, default_value = "test")]
     split: String,
+    /// Evaluate `similar` on the shipped "related paper" cases instead of search.
+    #[arg(long, conflicts_with_all = ["beir", "tune"])]
+    related: bool,
     /// Pick RRF k and linear alpha on the train split, then report on --split with them.
     #[arg(long)]
     tune: bool,
@@ -140,9 +143,10 @@ struct ResultArgs {
     /// Which rankings to use.
     #[arg(long, value_enum, default_value_t = Mode::Hybrid)]
     mode: Mode,
-    /// How hybrid mode combines the two rankings.
-    #[arg(long, value_enum, default_value_t = FusionKind::Rrf)]
-    fusion: FusionKind,
+    /// How hybrid mode combines the two rankings [default: linear for search, rrf for similar,
+    /// as measured by `mmsearch eval` and `mmsearch eval --related`].
+    #[arg(long, value_enum)]
+    fusion: Option<FusionKind>,
     /// Weight of the semantic ranking in linear fusion (0 = keyword only, 1 = semantic only).
     #[arg(long, default_value_t = DEFAULT_ALPHA, value_parser = parse_unit)]
     alpha: f64,
@@ -191,11 +195,11 @@ fn parse_positive(s: &str) -> std::result::Result<f64, String> {
 }
 
 impl ResultArgs {
-    fn options(&self) -> SearchOptions {
+    fn options(&self, default_fusion: FusionKind) -> SearchOptions {
         SearchOptions {
             limit: usize::from(self.limit),
             mode: self.mode,
-            fusion: match self.fusion {
+            fusion: match self.fusion.unwrap_or(default_fusion) {
                 FusionKind::Rrf => Fusion::Rrf { k: self.rrf_k },
                 FusionKind::Linear => Fusion::Linear { alpha: self.alpha },
             },
@@ -254,11 +258,11 @@ fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
     }
     let config = global.config()?;
     let mut engine = Engine::open(&config, &Sources::shipped(), args.results.mode)?;
-    let options = args.results.options();
+    let options = args.results.options(FusionKind::Linear);
     let query = query.trim();
     let vector = engine.embed_if_needed(query, options.mode)?;
     let hits = engine.search_with_vector(query, vector.as_deref(), &options)?;
-    print_hits(&engine, query, &hits, &args.results, true)
+    print_hits(&engine, query, &hits, &args.results, &options, true)
 }
 
 fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
@@ -284,7 +288,7 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
         .iter()
         .map(|&i| engine.papers()[i].id.clone())
         .collect();
-    let options = args.results.options();
+    let options = args.results.options(FusionKind::Rrf);
     let text = args
         .text
         .as_deref()
@@ -300,7 +304,7 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
         Some(_) => format!("similar to {} and the given text", described.join(", ")),
         None => format!("similar to {}", described.join(", ")),
     };
-    print_hits(&engine, &query, &hits, &args.results, false)
+    print_hits(&engine, &query, &hits, &args.results, &options, false)
 }
 
 fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
@@ -325,20 +329,18 @@ fn print_hits(
     query: &str,
     hits: &[Hit<'_>],
     args: &ResultArgs,
+    options: &SearchOptions,
     snippets: bool,
 ) -> Result<()> {
-    let options = args.options();
     let snippets = hits
         .iter()
         .map(|hit| match (&hit.paper.abstract_text, snippets) {
-            (Some(text), true) => {
-                Ok(engine
-                    .snippet(query, text, SNIPPET_CHARS)?
-                    .map(|s| output::Snippet {
-                        text: s.fragment().to_string(),
-                        highlights: s.highlighted().to_vec(),
-                    }))
-            }
+            (Some(text), true) => Ok(engine
+                .snippet(query, &output::readable_abstract(text), SNIPPET_CHARS)?
+                .map(|s| output::Snippet {
+                    text: s.fragment().to_string(),
+                    highlights: s.highlighted().to_vec(),
+                })),
             _ => Ok(None),
         })
         .collect::<Result<Vec<_>>>()?;
@@ -411,12 +413,15 @@ fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
                     "the shipped judgments have only a test split".into(),
                 ));
             }
-            (
-                "shipped list".to_string(),
-                Sources::shipped(),
-                Judgments::shipped()?,
-                None,
-            )
+            let (name, judgments) = if args.related {
+                (
+                    "shipped list (related papers)",
+                    Judgments::shipped_related()?,
+                )
+            } else {
+                ("shipped list", Judgments::shipped()?)
+            };
+            (name.to_string(), Sources::shipped(), judgments, None)
         }
     };
     let mut engine = Engine::open(&config, &sources, Mode::Hybrid)?;
@@ -436,7 +441,11 @@ fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
         }
         None => None,
     };
-    let legs = eval::compute_legs(&mut engine, &judgments, config.progress)?;
+    let legs = if args.related {
+        eval::compute_related_legs(&engine, &judgments)?
+    } else {
+        eval::compute_legs(&mut engine, &judgments, config.progress)?
+    };
     let mut report = eval::evaluate(
         &engine,
         &collection,

@@ -342,6 +342,17 @@ impl Engine {
         text: Option<(&str, &[f32])>,
         options: &SearchOptions,
     ) -> Result<Vec<Hit<'_>>> {
+        let legs = self.similar_legs(seeds, text, options)?;
+        self.rank(&legs, options)
+    }
+
+    /// The two legs of `similar`, before fusion (evaluation reuses them).
+    pub fn similar_legs(
+        &self,
+        seeds: &[usize],
+        text: Option<(&str, &[f32])>,
+        options: &SearchOptions,
+    ) -> Result<Legs> {
         let mut texts: Vec<String> = Vec::new();
         let mut sum = vec![0.0f32; self.vectors.dimensions()];
         for &seed in seeds {
@@ -391,12 +402,11 @@ impl Engine {
             (_, None) => self.vectors.search(&vector, depth),
         };
         semantic.retain(|(doc, _)| wanted(doc));
-        let legs = Legs {
+        Ok(Legs {
             keyword,
             semantic,
             exact: Vec::new(),
-        };
-        self.rank(&legs, options)
+        })
     }
 
     /// A highlighted passage of `text` for the query's words, if any occur.

@@ -19,6 +19,9 @@ pub const SHIPPED_QUERIES: &str = include_str!("../index/judgments/queries.jsonl
 /// Graded judgments (2 = about this, 1 = related) over the 78 shipped papers.
 pub const SHIPPED_QRELS: &str = include_str!("../index/judgments/qrels/test.tsv");
 
+/// "Related paper" cases: a paper and the papers related to it (graded).
+pub const SHIPPED_RELATED: &str = include_str!("../index/judgments/related.tsv");
+
 /// Evaluation cut-off: Recall@100 and MAP@100 need 100 results per query.
 pub const EVAL_DEPTH: usize = 100;
 
@@ -78,6 +81,14 @@ impl Judgments {
         let queries = parse_queries(SHIPPED_QUERIES, "index/judgments/queries.jsonl")?;
         let qrels = metrics::parse_qrels(SHIPPED_QRELS, "index/judgments/qrels/test.tsv")?;
         Judgments::new("test", queries, qrels)
+    }
+
+    /// The shipped "related paper" cases: each source paper is a query whose
+    /// text is the paper's id, answered by `similar`.
+    pub fn shipped_related() -> Result<Self> {
+        let qrels = metrics::parse_qrels(SHIPPED_RELATED, "index/judgments/related.tsv")?;
+        let queries = qrels.keys().map(|id| (id.clone(), id.clone())).collect();
+        Judgments::new("related", queries, qrels)
     }
 
     /// Reads `queries.jsonl` and `qrels/<split>.tsv` of a BEIR directory.
@@ -169,6 +180,24 @@ pub fn compute_legs(
     }
     bar.finish_and_clear();
     Ok(out)
+}
+
+/// The legs of `similar` for every related-paper case (the query text is
+/// the source paper's id).
+pub fn compute_related_legs(engine: &Engine, judgments: &Judgments) -> Result<Vec<(String, Legs)>> {
+    let options = SearchOptions {
+        limit: EVAL_DEPTH,
+        depth: EVAL_DEPTH,
+        ..SearchOptions::default()
+    };
+    judgments
+        .queries
+        .iter()
+        .map(|(qid, paper)| {
+            let seed = crate::resolve::resolve(engine.papers(), paper)?;
+            Ok((qid.clone(), engine.similar_legs(&[seed], None, &options)?))
+        })
+        .collect()
 }
 
 /// The run (document ids best first, with scores) of one variant.

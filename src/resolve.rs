@@ -98,16 +98,26 @@ fn strip_arxiv_prefix(reference: &str) -> &str {
     }
 }
 
-/// Similarity of two normalised titles; a reference that is the title's
-/// main part (before the colon, or the title without its subtitle) also counts.
+/// Similarity of a normalised reference to a normalised title; matching the
+/// part after a name (`SegGPT: Segmenting Everything In Context`) or the
+/// title's beginning also counts.
 fn title_similarity(reference: &str, title: &str) -> f64 {
-    let whole = strsim::normalized_levenshtein(reference, title);
+    let whole = std::iter::once(title.to_string())
+        .chain(title_parts(title))
+        .map(|part| strsim::normalized_levenshtein(reference, &part))
+        .fold(0.0, f64::max);
     let prefix = if reference.len() >= 12 && title.starts_with(reference) {
         0.9
     } else {
         0.0
     };
     whole.max(prefix)
+}
+
+/// The title without its leading name: in normalised form the colon is gone,
+/// so this drops the first word (`seggpt segmenting ...` → `segmenting ...`).
+fn title_parts(title: &str) -> Option<String> {
+    title.split_once(' ').map(|(_, rest)| rest.to_string())
 }
 
 #[cfg(test)]

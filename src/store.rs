@@ -18,7 +18,7 @@ use crate::keyword::KeywordIndex;
 use crate::vector::{self, VectorIndex};
 
 /// Bumped whenever the layout or the meaning of the files changes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const CURRENT: &str = "current";
 const MANIFEST: &str = "manifest.json";
 const PAPERS: &str = "papers.json";

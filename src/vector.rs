@@ -111,6 +111,12 @@ impl VectorIndex {
         if limit == 0 {
             return Vec::new();
         }
+        // Asked for (nearly) everything: an exact scan is cheaper and complete,
+        // where a graph search may miss a few points.
+        if limit >= self.stored() {
+            let all: Vec<usize> = (0..self.stored()).collect();
+            return self.search_among(query, &all, limit);
+        }
         let ef = limit.max(MIN_EF_SEARCH);
         self.hnsw
             .search(query, limit, ef)
