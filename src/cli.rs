@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::corpus::Sources;
-use crate::embed::{self, Embedder};
+use crate::embed;
 use crate::engine::{self, Engine, EngineConfig, Hit, Mode, SearchOptions};
 use crate::error::{Error, Result};
 use crate::eval::{self, FusionParams, Judgments};
@@ -47,7 +47,11 @@ enum Command {
     /// Print one paper's whole entry.
     Show(ShowArgs),
     /// Build (or rebuild) the index of the shipped paper list.
-    Index,
+    Index {
+        /// Embed every paper again instead of reusing the vectors of unchanged ones.
+        #[arg(long)]
+        full: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -238,7 +242,7 @@ pub fn run() -> Result<()> {
         Some(Command::Search(args)) => search(args, &cli.global),
         Some(Command::Similar(args)) => similar(args, &cli.global),
         Some(Command::Show(args)) => show(args, &cli.global),
-        Some(Command::Index) => index(&cli.global),
+        Some(Command::Index { full }) => index(&cli.global, *full),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut command, "mmsearch", &mut std::io::stdout());
@@ -362,16 +366,23 @@ fn print_hits(
 /// Length of a snippet in the listing.
 const SNIPPET_CHARS: usize = 160;
 
-fn index(global: &GlobalArgs) -> Result<()> {
+fn index(global: &GlobalArgs, full: bool) -> Result<()> {
     let config = global.config()?;
     let models_dir = embed::locate_models_dir(config.models_dir.as_deref())?;
-    let mut embedder = Embedder::load(&models_dir, false)?;
     let dir = IndexDir::new(&config.index_dir);
-    let report = engine::build(&dir, &Sources::shipped(), &mut embedder, config.progress)?;
+    let report = engine::build(
+        &dir,
+        &Sources::shipped(),
+        &models_dir,
+        !full,
+        config.progress,
+    )?;
     println!(
-        "indexed {} papers ({} with an abstract) in {:.1} s into {}",
+        "indexed {} papers ({} with an abstract; embedded {}, reused {}) in {:.1} s into {}",
         report.papers,
         report.with_abstract,
+        report.embedded,
+        report.reused,
         report.seconds,
         config.index_dir.display()
     );

@@ -2,7 +2,8 @@
 //! rebuilding it when the sources or the model changed), runs the keyword and
 //! semantic legs, fuses them and puts exact lookups first.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -13,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::fusion::{self, Fused, Fusion};
 use crate::keyword::KeywordIndex;
-use crate::store::{IndexDir, Loaded, Manifest};
+use crate::store::{IndexDir, Loaded, Manifest, WriteLock};
 use crate::vector::VectorIndex;
 
 /// Which legs answer a query.
@@ -83,6 +84,10 @@ pub struct EngineConfig {
 pub struct BuildReport {
     pub papers: usize,
     pub with_abstract: usize,
+    /// Papers whose text went through the model in this build.
+    pub embedded: usize,
+    /// Papers whose vector was taken from the previous index.
+    pub reused: usize,
     pub warnings: Vec<String>,
     pub seconds: f64,
 }
@@ -135,20 +140,25 @@ impl Engine {
             Err(e) => format!("the index could not be read ({e})"),
         };
         let models_dir = models_dir?;
+        let lock = dir.lock(config.progress)?;
+        // Another mmsearch may have built it while we waited for the lock.
+        if let Ok(Some(loaded)) = dir.load()
+            && staleness(&loaded.manifest, sources, card.as_ref()).is_none()
+        {
+            return Ok(Engine::from_loaded(loaded, Some(models_dir)));
+        }
         if config.progress {
             eprintln!(
                 "mmsearch: building the index at {} ({reason})",
                 config.index_dir.display()
             );
         }
-        let mut embedder = Embedder::load(&models_dir, false)?;
-        build(&dir, sources, &mut embedder, config.progress)?;
+        build_locked(&dir, &lock, sources, &models_dir, true, config.progress)?;
+        drop(lock);
         let loaded = dir.load()?.ok_or_else(|| {
             Error::index(&config.index_dir, "the new index is missing after a build")
         })?;
-        let mut engine = Engine::from_loaded(loaded, Some(models_dir));
-        engine.embedder = Some(embedder);
-        Ok(engine)
+        Ok(Engine::from_loaded(loaded, Some(models_dir)))
     }
 
     fn from_loaded(loaded: Loaded, models_dir: Option<PathBuf>) -> Engine {
@@ -437,15 +447,32 @@ fn clone_model_error(e: &Error) -> Error {
     })
 }
 
-/// Builds the index for `sources` into `dir`: parse, embed (with a progress
-/// bar), write a new generation and swap it in.
+/// Builds the index for `sources` into `dir`: parse, embed what is new
+/// (vectors of texts the live index already embedded with the same model
+/// are reused, so an edit re-embeds only the edited papers), write a new
+/// generation and swap it in. Takes the write lock for the whole build.
+/// `reuse: false` embeds everything again.
 pub fn build(
     dir: &IndexDir,
     sources: &Sources,
-    embedder: &mut Embedder,
+    models_dir: &Path,
+    reuse: bool,
+    progress: bool,
+) -> Result<BuildReport> {
+    let lock = dir.lock(true)?;
+    build_locked(dir, &lock, sources, models_dir, reuse, progress)
+}
+
+fn build_locked(
+    dir: &IndexDir,
+    lock: &WriteLock,
+    sources: &Sources,
+    models_dir: &Path,
+    reuse: bool,
     progress: bool,
 ) -> Result<BuildReport> {
     let started = std::time::Instant::now();
+    let card = embed::read_model_card(models_dir)?;
     let collection = Collection::from_sources(sources)?;
     for warning in &collection.warnings {
         eprintln!("mmsearch: warning: {warning}");
@@ -461,13 +488,25 @@ pub fn build(
         .iter()
         .map(Paper::embedding_text)
         .collect();
-    let vectors = embed_with_progress(embedder, &texts, progress)?;
-    dir.write(
-        &collection.papers,
-        &vectors,
-        &embedder.card,
-        &sources.hash(),
-    )?;
+    let mut known = if reuse {
+        reusable_vectors(dir, &card)
+    } else {
+        HashMap::new()
+    };
+    let mut vectors: Vec<Option<Vec<f32>>> = texts.iter().map(|t| known.remove(t)).collect();
+    let missing: Vec<usize> = (0..texts.len()).filter(|&i| vectors[i].is_none()).collect();
+    if !missing.is_empty() {
+        let mut embedder = Embedder::load(models_dir, false)?;
+        let new_texts: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
+        for (&i, v) in missing
+            .iter()
+            .zip(embed_with_progress(&mut embedder, &new_texts, progress)?)
+        {
+            vectors[i] = Some(v);
+        }
+    }
+    let vectors: Vec<Vec<f32>> = vectors.into_iter().map(Option::unwrap_or_default).collect();
+    dir.write(lock, &collection.papers, &vectors, &card, &sources.hash())?;
     Ok(BuildReport {
         papers: collection.papers.len(),
         with_abstract: collection
@@ -475,9 +514,31 @@ pub fn build(
             .iter()
             .filter(|p| p.abstract_text.is_some())
             .count(),
+        embedded: missing.len(),
+        reused: texts.len() - missing.len(),
         warnings: collection.warnings,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Text → vector from the live generation when it was embedded by `card`'s
+/// model: the embedding cache, keyed by model and text.
+fn reusable_vectors(dir: &IndexDir, card: &ModelCard) -> HashMap<String, Vec<f32>> {
+    let Ok(Some(live)) = dir.load() else {
+        return HashMap::new();
+    };
+    if &live.manifest.model != card {
+        return HashMap::new();
+    }
+    live.papers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            live.vectors
+                .vector(i)
+                .map(|v| (p.embedding_text(), v.to_vec()))
+        })
+        .collect()
 }
 
 /// Embeds in small chunks so a progress bar can follow and memory stays flat.

@@ -25,6 +25,12 @@ const PAPERS: &str = "papers.json";
 const KEYWORD_DIR: &str = "tantivy";
 const GENERATION_PREFIX: &str = "gen-";
 const BUILDING_PREFIX: &str = ".building-";
+const LOCK: &str = ".lock";
+
+/// Held while a build runs; dropping it lets the next writer in.
+pub struct WriteLock {
+    _file: std::fs::File,
+}
 
 /// What an index was built from and with; checked on every open.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +78,34 @@ impl IndexDir {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Takes the one-writer lock, waiting (with a message when `tell` is
+    /// set) while another mmsearch builds here. Searches never take it:
+    /// they keep reading the live generation during a build.
+    pub fn lock(&self, tell: bool) -> Result<WriteLock> {
+        std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let path = self.root.join(LOCK);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if tell {
+                    eprintln!(
+                        "mmsearch: another mmsearch is building the index at {}; waiting for it",
+                        self.root.display()
+                    );
+                }
+                file.lock().map_err(|e| Error::io(&path, e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+        }
+        Ok(WriteLock { _file: file })
     }
 
     /// The live generation, if a build ever completed.
@@ -142,9 +176,12 @@ impl IndexDir {
     }
 
     /// Writes a complete new generation and makes it live atomically. The
-    /// previous generation keeps answering until the final rename.
+    /// previous generation keeps answering until the final rename. The
+    /// caller holds the write lock, so leftovers of builds that died can be
+    /// removed safely.
     pub fn write(
         &self,
+        _lock: &WriteLock,
         papers: &[Paper],
         vectors: &[Vec<f32>],
         model: &ModelCard,

@@ -1,0 +1,255 @@
+//! The index survives: builds killed at random moments, two builds at once,
+//! a model change, and damaged files. Real binary, real model, real index.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command as Process;
+use std::time::Duration;
+
+use common::mmsearch;
+use serde_json::Value;
+
+fn query(index: &Path, mode: &str) -> Value {
+    let out = mmsearch()
+        .arg("--index-dir")
+        .arg(index)
+        .args([
+            "--json",
+            "--mode",
+            mode,
+            "-n",
+            "10",
+            "efficient video tokens",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn entries(index: &Path, prefix: &str) -> usize {
+    std::fs::read_dir(index)
+        .expect("index dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .count()
+}
+
+/// A small deterministic sequence of delays, spread over a full build.
+fn delays(n: usize, max_ms: u64) -> Vec<u64> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % max_ms
+        })
+        .collect()
+}
+
+#[test]
+fn killed_builds_leave_the_previous_index_answering() {
+    let index = tempfile::tempdir().expect("temp dir");
+    mmsearch()
+        .arg("--index-dir")
+        .arg(index.path())
+        .arg("index")
+        .assert()
+        .success();
+    let keyword = query(index.path(), "keyword");
+    let hybrid = query(index.path(), "hybrid");
+    let binary = assert_cmd::cargo::cargo_bin("mmsearch");
+    let mut killed_while_writing = 0;
+    let trials = delays(24, 3_500);
+    for (trial, delay) in trials.iter().enumerate() {
+        let mut child = Process::new(&binary)
+            .env("MMSEARCH_MODELS", common::models_dir())
+            .arg("--index-dir")
+            .arg(index.path())
+            .args(["index", "--full"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(*delay));
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+        if entries(index.path(), ".building-") > 0 {
+            killed_while_writing += 1;
+        }
+        assert_eq!(
+            query(index.path(), "keyword")["hits"],
+            keyword["hits"],
+            "trial {trial} (killed after {delay} ms)"
+        );
+        assert_eq!(
+            query(index.path(), "hybrid")["hits"],
+            hybrid["hits"],
+            "trial {trial} (killed after {delay} ms)"
+        );
+    }
+    eprintln!(
+        "{} kill trials, {killed_while_writing} during writing",
+        trials.len()
+    );
+    // The next build cleans up whatever the killed ones left.
+    mmsearch()
+        .arg("--index-dir")
+        .arg(index.path())
+        .arg("index")
+        .assert()
+        .success();
+    assert_eq!(entries(index.path(), ".building-"), 0);
+    assert_eq!(entries(index.path(), "gen-"), 1);
+    assert_eq!(query(index.path(), "hybrid")["hits"], hybrid["hits"]);
+}
+
+#[test]
+fn an_unchanged_list_is_rebuilt_without_embedding() {
+    let index = tempfile::tempdir().expect("temp dir");
+    let first = mmsearch()
+        .arg("--index-dir")
+        .arg(index.path())
+        .arg("index")
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&first.stdout).contains("embedded 78, reused 0"));
+    let second = mmsearch()
+        .arg("--index-dir")
+        .arg(index.path())
+        .arg("index")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&second.stdout);
+    assert!(text.contains("embedded 0, reused 78"), "{text}");
+}
+
+#[test]
+fn concurrent_builds_take_turns_and_searches_keep_answering() {
+    let index = tempfile::tempdir().expect("temp dir");
+    mmsearch()
+        .arg("--index-dir")
+        .arg(index.path())
+        .arg("index")
+        .assert()
+        .success();
+    let before = query(index.path(), "keyword");
+    let binary = assert_cmd::cargo::cargo_bin("mmsearch");
+    let spawn = || {
+        Process::new(&binary)
+            .env("MMSEARCH_MODELS", common::models_dir())
+            .arg("--index-dir")
+            .arg(index.path())
+            .args(["index", "--full"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let a = spawn();
+    std::thread::sleep(Duration::from_millis(150));
+    let b = spawn();
+    // A search during the builds answers from the live index.
+    assert_eq!(query(index.path(), "keyword")["hits"], before["hits"]);
+    let a = a.wait_with_output().expect("wait");
+    let b = b.wait_with_output().expect("wait");
+    assert!(a.status.success() && b.status.success());
+    let waited = String::from_utf8_lossy(&b.stderr);
+    assert!(
+        waited.contains("another mmsearch is building"),
+        "the second build says it waits: {waited}"
+    );
+    assert_eq!(entries(index.path(), "gen-"), 1);
+    assert_eq!(query(index.path(), "keyword")["hits"], before["hits"]);
+}
+
+fn generation(index: &Path) -> std::path::PathBuf {
+    index.join(std::fs::read_link(index.join("current")).expect("current link"))
+}
+
+#[test]
+fn damaged_index_files_are_reported_or_rebuilt_never_a_panic() {
+    for (file, damage) in [
+        ("vectors.hnsw.graph", "truncate"),
+        ("vectors.hnsw.data", "garbage"),
+        ("vectors.f32", "truncate"),
+        ("papers.json", "garbage"),
+        ("manifest.json", "garbage"),
+    ] {
+        let index = tempfile::tempdir().expect("temp dir");
+        mmsearch()
+            .arg("--index-dir")
+            .arg(index.path())
+            .arg("index")
+            .assert()
+            .success();
+        let expected = query(index.path(), "keyword");
+        let path = generation(index.path()).join(file);
+        match damage {
+            "truncate" => {
+                let len = std::fs::metadata(&path).expect("file").len();
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .expect("open")
+                    .set_len(len / 2)
+                    .expect("truncate");
+            }
+            _ => std::fs::write(&path, b"\x00\xffnot what was written").expect("write"),
+        }
+        // The damage is noticed and the index rebuilt from the sources.
+        let out = mmsearch()
+            .arg("--index-dir")
+            .arg(index.path())
+            .args([
+                "--json",
+                "--mode",
+                "keyword",
+                "-n",
+                "10",
+                "efficient video tokens",
+            ])
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{file}: {stderr}");
+        assert!(out.status.success(), "{file}: {stderr}");
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(doc["hits"], expected["hits"], "{file}");
+    }
+}
+
+#[test]
+fn an_index_built_with_another_model_is_rebuilt() {
+    let index = tempfile::tempdir().expect("temp dir");
+    mmsearch()
+        .arg("--index-dir")
+        .arg(index.path())
+        .arg("index")
+        .assert()
+        .success();
+    let manifest_path = generation(index.path()).join("manifest.json");
+    let mut manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).expect("read"))
+            .expect("JSON");
+    manifest["model"]["variant"] = Value::from("int8");
+    std::fs::write(&manifest_path, manifest.to_string()).expect("write");
+    let before = generation(index.path());
+    query(index.path(), "hybrid");
+    assert_ne!(
+        generation(index.path()),
+        before,
+        "a new generation was built"
+    );
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(generation(index.path()).join("manifest.json")).expect("read"),
+    )
+    .expect("JSON");
+    assert_eq!(manifest["model"]["variant"], "fp32");
+}
