@@ -97,6 +97,12 @@ struct GlobalArgs {
     /// Directory filled by `models/fetch` [default: $MMSEARCH_MODELS, ./models, the user data directory].
     #[arg(long, global = true, value_name = "DIR")]
     models_dir: Option<PathBuf>,
+    /// A paper list in the awesome-list Markdown format to search instead of the shipped one.
+    #[arg(long, global = true, value_name = "FILE")]
+    source: Option<PathBuf>,
+    /// Abstracts for --source: JSONL with `id` (the tag), `arxiv_id` and `abstract` per line.
+    #[arg(long, global = true, value_name = "FILE", requires = "source")]
+    abstracts: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,7 +115,7 @@ enum FusionKind {
 
 #[derive(Debug, Args)]
 struct SearchArgs {
-    /// What to look for: words, a title, a tag (LLaVA-PruMerge) or an arXiv id.
+    /// What to look for: words, a title, a tag (LLaVA-PruMerge) or an arXiv id; `-` reads standard input.
     #[arg(value_name = "QUERY")]
     query: Vec<String>,
     #[command(flatten)]
@@ -223,6 +229,14 @@ impl ResultArgs {
 }
 
 impl GlobalArgs {
+    /// The shipped list, or the user's `--source` (with `--abstracts`).
+    fn sources(&self) -> Result<Sources> {
+        match &self.source {
+            None => Ok(Sources::shipped()),
+            Some(list) => Sources::from_files(list, self.abstracts.as_deref()),
+        }
+    }
+
     fn config(&self) -> Result<EngineConfig> {
         Ok(EngineConfig {
             index_dir: match &self.index_dir {
@@ -254,14 +268,23 @@ pub fn run() -> Result<()> {
 }
 
 fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
-    let query = args.query.join(" ");
+    // `-` reads the query from standard input: for text longer than a
+    // command-line argument may be (a pasted abstract, a 1 MB file).
+    let query = if args.query == ["-"] {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| Error::io("standard input", e))?;
+        text
+    } else {
+        args.query.join(" ")
+    };
     if query.trim().is_empty() {
         return Err(Error::Usage(
             "empty query: try `mmsearch \"efficient video tokens\"` (see --help)".into(),
         ));
     }
     let config = global.config()?;
-    let mut engine = Engine::open(&config, &Sources::shipped(), args.results.mode)?;
+    let mut engine = Engine::open(&config, &global.sources()?, args.results.mode)?;
     let options = args.results.options(FusionKind::Linear);
     let query = query.trim();
     let vector = engine.embed_if_needed(query, options.mode)?;
@@ -282,7 +305,7 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
     } else {
         Mode::Keyword
     };
-    let mut engine = Engine::open(&config, &Sources::shipped(), mode)?;
+    let mut engine = Engine::open(&config, &global.sources()?, mode)?;
     let seeds = args
         .papers
         .iter()
@@ -313,7 +336,7 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
 
 fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
     let config = global.config()?;
-    let engine = Engine::open(&config, &Sources::shipped(), Mode::Keyword)?;
+    let engine = Engine::open(&config, &global.sources()?, Mode::Keyword)?;
     let paper = &engine.papers()[resolve(engine.papers(), &args.paper)?];
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -372,7 +395,7 @@ fn index(global: &GlobalArgs, full: bool) -> Result<()> {
     let dir = IndexDir::new(&config.index_dir);
     let report = engine::build(
         &dir,
-        &Sources::shipped(),
+        &global.sources()?,
         &models_dir,
         !full,
         config.progress,

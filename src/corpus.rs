@@ -5,6 +5,7 @@
 //! the abstracts the list itself lacks.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -124,6 +125,35 @@ impl Sources {
             abstracts_name: "shipped abstracts".into(),
             abstracts: SHIPPED_ABSTRACTS.into(),
         }
+    }
+
+    /// Reads a list file and an optional abstracts file. Bytes that are not
+    /// UTF-8 are replaced (with a warning) rather than refusing the file.
+    pub fn from_files(list: &Path, abstracts: Option<&Path>) -> Result<Self> {
+        let read = |path: &Path| -> Result<String> {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            Ok(match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(e) => {
+                    eprintln!(
+                        "mmsearch: warning: {}: bytes that are not UTF-8 were replaced",
+                        path.display()
+                    );
+                    String::from_utf8_lossy(e.as_bytes()).into_owned()
+                }
+            })
+        };
+        Ok(Sources::List {
+            list_name: list.display().to_string(),
+            list: read(list)?,
+            abstracts_name: abstracts
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            abstracts: match abstracts {
+                Some(path) => read(path)?,
+                None => String::new(),
+            },
+        })
     }
 
     /// The name to show in messages.
@@ -301,7 +331,9 @@ fn new_entry(tag: &str, rest: &str, section: Option<&str>) -> Paper {
     }
     let title = title
         .trim_matches(|c: char| c == '*' || c.is_whitespace())
-        .to_string();
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     Paper {
         id: slug(&tag),
         title: if title.is_empty() {
