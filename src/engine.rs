@@ -53,19 +53,12 @@ impl Default for SearchOptions {
     }
 }
 
-/// One result: the paper, its final score and where each leg ranked it.
+/// One result: the paper and how it was ranked (final score, each leg's
+/// rank and score, and what each leg contributed).
 #[derive(Debug, Clone)]
 pub struct Hit<'a> {
     pub paper: &'a Paper,
-    pub score: f64,
-    pub keyword_rank: Option<usize>,
-    pub semantic_rank: Option<usize>,
-    /// BM25 score from the keyword leg, cosine from the semantic leg.
-    pub keyword_score: Option<f32>,
-    pub semantic_score: Option<f32>,
-    /// What each leg contributed to a fused `score` (they add up to it).
-    pub keyword_part: f64,
-    pub semantic_part: f64,
+    pub ranking: Fused,
     /// The query equals this paper's title, tag, arXiv id or id.
     pub exact: bool,
 }
@@ -331,13 +324,7 @@ impl Engine {
         })?;
         Ok(Hit {
             paper,
-            score: f.score,
-            keyword_rank: f.keyword_rank,
-            semantic_rank: f.semantic_rank,
-            keyword_score: f.keyword_score,
-            semantic_score: f.semantic_score,
-            keyword_part: f.keyword_part,
-            semantic_part: f.semantic_part,
+            ranking: f,
             exact,
         })
     }

@@ -215,7 +215,9 @@ pub fn run_variant(
         let hits = engine.rank(&per_mode, options)?;
         run.insert(
             qid.clone(),
-            hits.iter().map(|h| (h.paper.id.clone(), h.score)).collect(),
+            hits.iter()
+                .map(|h| (h.paper.id.clone(), h.ranking.score))
+                .collect(),
         );
     }
     Ok(run)

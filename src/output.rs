@@ -82,8 +82,16 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
             contribution,
         })
     };
-    let keyword = leg(hit.keyword_rank, hit.keyword_score, hit.keyword_part);
-    let semantic = leg(hit.semantic_rank, hit.semantic_score, hit.semantic_part);
+    let keyword = leg(
+        hit.ranking.keyword_rank,
+        hit.ranking.keyword_score,
+        hit.ranking.keyword_part,
+    );
+    let semantic = leg(
+        hit.ranking.semantic_rank,
+        hit.ranking.semantic_score,
+        hit.ranking.semantic_part,
+    );
     let (method, k, alpha, formula) = match (mode, fusion) {
         (Mode::Keyword, _) => (
             "keyword",
@@ -98,7 +106,7 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
             "cosine similarity of the semantic leg".to_string(),
         ),
         (Mode::Hybrid, Fusion::Rrf { k }) => {
-            let terms: Vec<String> = [hit.keyword_rank, hit.semantic_rank]
+            let terms: Vec<String> = [hit.ranking.keyword_rank, hit.ranking.semantic_rank]
                 .iter()
                 .flatten()
                 .map(|r| format!("1/({k}+{r})"))
@@ -112,7 +120,7 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
                 "rrf",
                 Some(k),
                 None,
-                format!("{formula} = {:.6}", hit.score),
+                format!("{formula} = {:.6}", hit.ranking.score),
             )
         }
         (Mode::Hybrid, Fusion::Linear { alpha }) => (
@@ -123,17 +131,17 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
                 "{:.2} × {:.4} (min-max-normalised cosine) + {:.2} × {:.4} (min-max-normalised BM25) = {:.6}",
                 alpha,
                 if alpha > 0.0 {
-                    hit.semantic_part / alpha
+                    hit.ranking.semantic_part / alpha
                 } else {
                     0.0
                 },
                 1.0 - alpha,
                 if alpha < 1.0 {
-                    hit.keyword_part / (1.0 - alpha)
+                    hit.ranking.keyword_part / (1.0 - alpha)
                 } else {
                     0.0
                 },
-                hit.score
+                hit.ranking.score
             ),
         ),
     };
@@ -145,7 +153,7 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
             k,
             alpha,
             formula,
-            score: hit.score,
+            score: hit.ranking.score,
             exact_match_first: hit.exact,
         },
     }
@@ -204,9 +212,9 @@ fn json_hits<'a>(listing: &'a Listing<'a>) -> Vec<JsonHit<'a>> {
                 url: p.main_link(),
                 links: &p.links,
                 abstract_text: p.abstract_text.as_deref(),
-                score: hit.score,
-                keyword_rank: hit.keyword_rank,
-                semantic_rank: hit.semantic_rank,
+                score: hit.ranking.score,
+                keyword_rank: hit.ranking.keyword_rank,
+                semantic_rank: hit.ranking.semantic_rank,
                 exact_match: hit.exact,
                 snippet: listing.snippets.get(i).and_then(Option::as_ref),
                 explain: listing

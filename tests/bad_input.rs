@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{mmsearch, shared_index};
+use common::{built_index, mmsearch, shared_index};
 
 struct Outcome {
     code: Option<i32>,
@@ -33,18 +33,6 @@ fn run(index: &Path, args: &[&str], stdin: Option<&[u8]>) -> Outcome {
 
 fn generation(index: &Path) -> Option<std::path::PathBuf> {
     std::fs::read_link(index.join("current")).ok()
-}
-
-/// An index of the shipped list whose generation must survive a failed build.
-fn built_index() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    mmsearch()
-        .arg("--index-dir")
-        .arg(dir.path())
-        .arg("index")
-        .assert()
-        .success();
-    dir
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command as Process;
 use std::time::Duration;
 
-use common::mmsearch;
+use common::{built_index, mmsearch};
 use serde_json::Value;
 
 fn query(index: &Path, mode: &str) -> Value {
@@ -40,6 +40,20 @@ fn entries(index: &Path, prefix: &str) -> usize {
         .count()
 }
 
+/// `mmsearch index --full` in the background (it re-embeds everything, so
+/// a build lasts long enough to be interrupted).
+fn spawn_full_build(index: &Path) -> std::process::Child {
+    Process::new(assert_cmd::cargo::cargo_bin("mmsearch"))
+        .env("MMSEARCH_MODELS", common::models_dir())
+        .arg("--index-dir")
+        .arg(index)
+        .args(["index", "--full"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
 /// A small deterministic sequence of delays, spread over a full build.
 fn delays(n: usize, max_ms: u64) -> Vec<u64> {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -55,28 +69,13 @@ fn delays(n: usize, max_ms: u64) -> Vec<u64> {
 
 #[test]
 fn killed_builds_leave_the_previous_index_answering() {
-    let index = tempfile::tempdir().expect("temp dir");
-    mmsearch()
-        .arg("--index-dir")
-        .arg(index.path())
-        .arg("index")
-        .assert()
-        .success();
+    let index = built_index();
     let keyword = query(index.path(), "keyword");
     let hybrid = query(index.path(), "hybrid");
-    let binary = assert_cmd::cargo::cargo_bin("mmsearch");
     let mut killed_while_writing = 0;
     let trials = delays(24, 3_500);
     for (trial, delay) in trials.iter().enumerate() {
-        let mut child = Process::new(&binary)
-            .env("MMSEARCH_MODELS", common::models_dir())
-            .arg("--index-dir")
-            .arg(index.path())
-            .args(["index", "--full"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
+        let mut child = spawn_full_build(index.path());
         std::thread::sleep(Duration::from_millis(*delay));
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
@@ -132,29 +131,11 @@ fn an_unchanged_list_is_rebuilt_without_embedding() {
 
 #[test]
 fn concurrent_builds_take_turns_and_searches_keep_answering() {
-    let index = tempfile::tempdir().expect("temp dir");
-    mmsearch()
-        .arg("--index-dir")
-        .arg(index.path())
-        .arg("index")
-        .assert()
-        .success();
+    let index = built_index();
     let before = query(index.path(), "keyword");
-    let binary = assert_cmd::cargo::cargo_bin("mmsearch");
-    let spawn = || {
-        Process::new(&binary)
-            .env("MMSEARCH_MODELS", common::models_dir())
-            .arg("--index-dir")
-            .arg(index.path())
-            .args(["index", "--full"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn")
-    };
-    let a = spawn();
+    let a = spawn_full_build(index.path());
     std::thread::sleep(Duration::from_millis(150));
-    let b = spawn();
+    let b = spawn_full_build(index.path());
     // A search during the builds answers from the live index.
     assert_eq!(query(index.path(), "keyword")["hits"], before["hits"]);
     let a = a.wait_with_output().expect("wait");
@@ -182,13 +163,7 @@ fn damaged_index_files_are_reported_or_rebuilt_never_a_panic() {
         ("papers.json", "garbage"),
         ("manifest.json", "garbage"),
     ] {
-        let index = tempfile::tempdir().expect("temp dir");
-        mmsearch()
-            .arg("--index-dir")
-            .arg(index.path())
-            .arg("index")
-            .assert()
-            .success();
+        let index = built_index();
         let expected = query(index.path(), "keyword");
         let path = generation(index.path()).join(file);
         match damage {
@@ -227,13 +202,7 @@ fn damaged_index_files_are_reported_or_rebuilt_never_a_panic() {
 
 #[test]
 fn an_index_built_with_another_model_is_rebuilt() {
-    let index = tempfile::tempdir().expect("temp dir");
-    mmsearch()
-        .arg("--index-dir")
-        .arg(index.path())
-        .arg("index")
-        .assert()
-        .success();
+    let index = built_index();
     let manifest_path = generation(index.path()).join("manifest.json");
     let mut manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(&manifest_path).expect("read"))

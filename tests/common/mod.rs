@@ -65,3 +65,15 @@ pub fn ids(doc: &Value) -> Vec<String> {
         .map(|h| h["id"].as_str().expect("id").to_string())
         .collect()
 }
+
+/// A fresh index of the shipped list, for tests that change or damage it.
+pub fn built_index() -> tempfile::TempDir {
+    let index = tempfile::tempdir().expect("temp dir");
+    mmsearch()
+        .arg("--index-dir")
+        .arg(index.path())
+        .arg("index")
+        .assert()
+        .success();
+    index
+}
