@@ -1,0 +1,103 @@
+//! Indexing throughput on the same 200 texts (the first 200 SciFact
+//! abstracts, or the shipped papers when SciFact is absent):
+//!
+//! - `embed_unsorted`: `Embedder::embed` on all texts in their file order;
+//! - `embed_engine_batches`: the engine's embedding step alone
+//!   (`engine::embed_with_progress`: length-sorted chunks of batches);
+//! - `full_build`: `engine::build` into a fresh directory (model load,
+//!   parse, embed, tantivy, hnsw, manifest and checksums, generation swap);
+//! - `rebuild_reusing_vectors`: `engine::build` over an existing index of
+//!   the same texts with reuse on, i.e. everything except the embedding.
+//!
+//! Throughput is reported in documents per second.
+//!
+//! Run: `cargo bench --bench indexing`
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use mmsearch::corpus::{Collection, Paper};
+use mmsearch::embed::{self, Embedder};
+use mmsearch::engine;
+use mmsearch::store::IndexDir;
+
+const DOCS: usize = 200;
+
+fn bench_indexing(c: &mut Criterion) {
+    let collection = common::collection(Some(DOCS));
+    let papers = Collection::from_sources(&collection.sources)
+        .expect("collection read")
+        .papers;
+    let texts: Vec<String> = papers.iter().map(Paper::embedding_text).collect();
+    let models = embed::locate_models_dir(None).expect("models found (run models/fetch)");
+    // Loaded as the engine loads it for a build (weight prepacking on).
+    let mut embedder = Embedder::load(&models, false).expect("model loaded");
+    eprintln!(
+        "mmsearch bench: {} {} texts, mean {} characters",
+        texts.len(),
+        collection.label,
+        texts.iter().map(String::len).sum::<usize>() / texts.len().max(1)
+    );
+
+    let mut group = c.benchmark_group(format!("indexing/{}_{}", collection.label, texts.len()));
+    group.sampling_mode(SamplingMode::Flat);
+    group.throughput(Throughput::Elements(texts.len() as u64));
+
+    group.bench_function("embed_unsorted", |b| {
+        b.iter(|| black_box(embedder.embed(&texts).expect("embedded")))
+    });
+
+    group.bench_function("embed_engine_batches", |b| {
+        b.iter(|| {
+            black_box(engine::embed_with_progress(&mut embedder, &texts, false).expect("embedded"))
+        })
+    });
+
+    group.bench_function("full_build", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().expect("temporary directory"),
+            |tmp| {
+                let report = engine::build(
+                    &IndexDir::new(tmp.path().join("index")),
+                    &collection.sources,
+                    &models,
+                    false,
+                    false,
+                )
+                .expect("index built");
+                assert_eq!(report.papers, texts.len());
+                tmp // dropped (deleted) outside the timed part
+            },
+            BatchSize::PerIteration,
+        )
+    });
+
+    // Everything but the embedding: a rebuild that reuses every vector of
+    // the live index (as after editing metadata only).
+    let warm = tempfile::tempdir().expect("temporary directory");
+    let warm_dir = IndexDir::new(warm.path().join("index"));
+    engine::build(&warm_dir, &collection.sources, &models, false, false).expect("index built");
+    group.bench_function("rebuild_reusing_vectors", |b| {
+        b.iter(|| {
+            let report = engine::build(&warm_dir, &collection.sources, &models, true, false)
+                .expect("index rebuilt");
+            black_box(report.papers)
+        })
+    });
+
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
+    targets = bench_indexing
+}
+criterion_main!(benches);

@@ -1,0 +1,114 @@
+//! Query latency per mode on SciFact (5,183 abstracts), or on the shipped
+//! list when the SciFact data is absent. Each iteration runs the next of a
+//! fixed set of 20 judged test queries, so the figures are means over them.
+//!
+//! The index is cached in `target/bench-index/<collection>` and built on the
+//! first run (a few minutes of embedding for SciFact);
+//! `MMSEARCH_BENCH_SCIFACT_INDEX` points at another SciFact index directory.
+//!
+//! Run: `cargo bench --bench query`
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use mmsearch::engine::{Mode, SearchOptions};
+use mmsearch::fusion::Fusion;
+
+const QUERIES: usize = 20;
+
+fn options(mode: Mode) -> SearchOptions {
+    SearchOptions {
+        mode,
+        fusion: Fusion::Rrf { k: 60.0 },
+        ..SearchOptions::default()
+    }
+}
+
+fn bench_queries(c: &mut Criterion) {
+    let collection = common::collection(None);
+    let mut engine = common::open_engine(&collection);
+    let queries = common::queries(&collection, QUERIES);
+    assert!(!queries.is_empty(), "no test queries");
+    let vectors: Vec<Vec<f32>> = queries
+        .iter()
+        .map(|q| engine.embed_query(q).expect("query embedded"))
+        .collect();
+    eprintln!(
+        "mmsearch bench: {} documents, {} queries cycled, limit 10, depth {}",
+        engine.papers().len(),
+        queries.len(),
+        SearchOptions::default().depth
+    );
+
+    let mut group = c.benchmark_group(format!("query/{}", collection.label));
+
+    let mut i = 0;
+    group.bench_function("embed_query", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            black_box(engine.embed_query(&queries[i]).expect("query embedded"))
+        })
+    });
+
+    let keyword = options(Mode::Keyword);
+    let mut i = 0;
+    group.bench_function("keyword", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            let hits = engine
+                .search_with_vector(&queries[i], None, &keyword)
+                .expect("keyword search");
+            black_box(hits.len())
+        })
+    });
+
+    let semantic = options(Mode::Semantic);
+    let mut i = 0;
+    group.bench_function("semantic_given_vector", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            let hits = engine
+                .search_with_vector(&queries[i], Some(&vectors[i]), &semantic)
+                .expect("semantic search");
+            black_box(hits.len())
+        })
+    });
+
+    let hybrid = options(Mode::Hybrid);
+    let mut i = 0;
+    group.bench_function("hybrid_rrf_given_vector", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            // legs (BM25 + HNSW) then rank (RRF, exact lookups first)
+            let hits = engine
+                .search_with_vector(&queries[i], Some(&vectors[i]), &hybrid)
+                .expect("hybrid search");
+            black_box(hits.len())
+        })
+    });
+
+    let mut i = 0;
+    group.bench_function("hybrid_rrf_end_to_end", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            let hits = engine.search(&queries[i], &hybrid).expect("hybrid search");
+            black_box(hits.len())
+        })
+    });
+
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(5));
+    targets = bench_queries
+}
+criterion_main!(benches);
