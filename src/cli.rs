@@ -115,9 +115,12 @@ enum FusionKind {
 
 #[derive(Debug, Args)]
 struct SearchArgs {
-    /// What to look for: words, a title, a tag (LLaVA-PruMerge) or an arXiv id; `-` reads standard input.
+    /// What to look for: words, a title, a tag (LLaVA-PruMerge) or an arXiv id.
     #[arg(value_name = "QUERY")]
     query: Vec<String>,
+    /// Read the query from standard input instead.
+    #[arg(long, conflicts_with = "query")]
+    stdin: bool,
     #[command(flatten)]
     results: ResultArgs,
 }
@@ -268,9 +271,9 @@ pub fn run() -> Result<()> {
 }
 
 fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
-    // `-` reads the query from standard input: for text longer than a
-    // command-line argument may be (a pasted abstract, a 1 MB file).
-    let query = if args.query == ["-"] {
+    // --stdin: for text longer than a command-line argument may be (a
+    // pasted abstract, a 1 MB file). A lone `-` stays a query like any other.
+    let query = if args.stdin {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
             .map_err(|e| Error::io("standard input", e))?;

@@ -511,21 +511,14 @@ fn build_locked(
 /// Text → vector from the live generation when it was embedded by `card`'s
 /// model: the embedding cache, keyed by model and text.
 fn reusable_vectors(dir: &IndexDir, card: &ModelCard) -> HashMap<String, Vec<f32>> {
-    let Ok(Some(live)) = dir.load() else {
-        return HashMap::new();
-    };
-    if &live.manifest.model != card {
-        return HashMap::new();
+    match dir.stored_vectors() {
+        Some((model, papers, vectors)) if &model == card => papers
+            .iter()
+            .map(Paper::embedding_text)
+            .zip(vectors)
+            .collect(),
+        _ => HashMap::new(),
     }
-    live.papers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            live.vectors
-                .vector(i)
-                .map(|v| (p.embedding_text(), v.to_vec()))
-        })
-        .collect()
 }
 
 /// Embeds in small chunks so a progress bar can follow and memory stays flat.

@@ -18,7 +18,7 @@ use crate::keyword::KeywordIndex;
 use crate::vector::{self, VectorIndex};
 
 /// Bumped whenever the layout or the meaning of the files changes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 const CURRENT: &str = "current";
 const MANIFEST: &str = "manifest.json";
 const PAPERS: &str = "papers.json";
@@ -173,6 +173,37 @@ impl IndexDir {
             keyword,
             vectors,
         }))
+    }
+
+    /// The live generation's papers and their vectors, read without opening
+    /// the indexes (so they serve as an embedding cache even when the index
+    /// layout changed), with the model that made them. `None` when missing
+    /// or damaged.
+    pub fn stored_vectors(&self) -> Option<(ModelCard, Vec<Paper>, Vec<Vec<f32>>)> {
+        let generation = self.current()?;
+        let manifest = read_manifest(&generation).ok()?;
+        for name in [PAPERS, vector::MATRIX_FILE] {
+            let expected = manifest.files.get(name)?;
+            if &sha256_file(&generation.join(name)).ok()? != expected {
+                return None;
+            }
+        }
+        let papers: Vec<Paper> =
+            serde_json::from_slice(&std::fs::read(generation.join(PAPERS)).ok()?).ok()?;
+        let bytes = std::fs::read(generation.join(vector::MATRIX_FILE)).ok()?;
+        let dims = manifest.model.dimensions;
+        if dims == 0 || bytes.len() != papers.len() * dims * 4 {
+            return None;
+        }
+        let vectors = bytes
+            .chunks_exact(dims * 4)
+            .map(|row| {
+                row.chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect()
+            })
+            .collect();
+        Some((manifest.model, papers, vectors))
     }
 
     /// Writes a complete new generation and makes it live atomically. The

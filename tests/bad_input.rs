@@ -219,7 +219,7 @@ fn awkward_queries() {
     let index = shared_index();
     // A 1 MB query through standard input.
     let big = "efficient video tokens ".repeat(1024 * 1024 / 23 + 1);
-    let out = run(index, &["--json", "-"], Some(big.as_bytes()));
+    let out = run(index, &["--json", "--stdin"], Some(big.as_bytes()));
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     assert_eq!(doc["hits"].as_array().map(Vec::len), Some(10));
@@ -227,7 +227,7 @@ fn awkward_queries() {
     let out = run(index, &["--json", "\u{7}\u{1b}[31m video\u{8}"], None);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     // Only control characters and blanks: nothing to search for.
-    let out = run(index, &["-"], Some(b" \n\t "));
+    let out = run(index, &["--stdin"], Some(b" \n\t "));
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("empty query"), "{}", out.stderr);
 }
