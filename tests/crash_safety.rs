@@ -32,6 +32,15 @@ fn query(index: &Path, mode: &str) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
+fn names(index: &Path, prefix: &str) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(index)
+        .expect("index dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|name| name.starts_with(prefix))
+        .collect()
+}
+
 fn entries(index: &Path, prefix: &str) -> usize {
     std::fs::read_dir(index)
         .expect("index dir")
@@ -72,30 +81,48 @@ fn killed_builds_leave_the_previous_index_answering() {
     let index = built_index();
     let keyword = query(index.path(), "keyword");
     let hybrid = query(index.path(), "hybrid");
+    // Half the kills land at spread-out moments (mostly while the model
+    // loads or embeds); the other half wait until the new generation is
+    // being written (its `.building-` directory appears), then strike
+    // within a few milliseconds.
+    let random = delays(12, 3_500);
+    let in_writing = delays(12, 40);
     let mut killed_while_writing = 0;
-    let trials = delays(24, 3_500);
-    for (trial, delay) in trials.iter().enumerate() {
+    for trial in 0..24 {
+        // Killed builds leave their `.building-` directories behind until
+        // the next complete build; only a new one marks this build's writing.
+        let leftovers = names(index.path(), ".building-").len();
+        let writing_started = || names(index.path(), ".building-").len() > leftovers;
         let mut child = spawn_full_build(index.path());
-        std::thread::sleep(Duration::from_millis(*delay));
+        if trial % 2 == 0 {
+            std::thread::sleep(Duration::from_millis(random[trial / 2]));
+        } else {
+            let started = std::time::Instant::now();
+            while !writing_started() && started.elapsed() < Duration::from_secs(60) {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            std::thread::sleep(Duration::from_millis(in_writing[trial / 2]));
+        }
         let _ = child.kill(); // SIGKILL on Unix
-        let _ = child.wait();
-        if entries(index.path(), ".building-") > 0 {
+        let finished = child.wait().map(|status| status.success()).unwrap_or(false);
+        if !finished && writing_started() {
             killed_while_writing += 1;
         }
         assert_eq!(
             query(index.path(), "keyword")["hits"],
             keyword["hits"],
-            "trial {trial} (killed after {delay} ms)"
+            "trial {trial}"
         );
         assert_eq!(
             query(index.path(), "hybrid")["hits"],
             hybrid["hits"],
-            "trial {trial} (killed after {delay} ms)"
+            "trial {trial}"
         );
     }
-    eprintln!(
-        "{} kill trials, {killed_while_writing} during writing",
-        trials.len()
+    eprintln!("24 kill trials, {killed_while_writing} while the new generation was being written");
+    assert!(
+        killed_while_writing >= 6,
+        "only {killed_while_writing} kills landed while writing"
     );
     // The next build cleans up whatever the killed ones left.
     mmsearch()
