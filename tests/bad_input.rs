@@ -43,6 +43,22 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
     path
 }
 
+/// `mmsearch --source LIST --abstracts ABSTRACTS index` into a fresh index.
+fn index_list(list: &[u8], abstracts: &[u8]) -> Outcome {
+    let files = tempfile::tempdir().expect("temp dir");
+    let list = write(files.path(), "list.md", list);
+    let abstracts = write(files.path(), "abstracts.jsonl", abstracts);
+    let index = tempfile::tempdir().expect("temp dir");
+    let args = [
+        "--source",
+        list.to_str().expect("utf-8"),
+        "--abstracts",
+        abstracts.to_str().expect("utf-8"),
+        "index",
+    ];
+    run(index.path(), &args, None)
+}
+
 fn assert_error_kept_index(
     index: &Path,
     out: &Outcome,
@@ -147,28 +163,13 @@ fn non_utf8_bytes_are_replaced_with_a_warning() {
 
 #[test]
 fn a_50_mb_list_of_duplicate_entries_merges_into_its_papers() {
-    let files = tempfile::tempdir().expect("temp dir");
     let shipped = mmsearch::corpus::SHIPPED_LIST.as_bytes();
     let copies = 50 * 1024 * 1024 / shipped.len() + 1;
     let mut big = Vec::with_capacity(copies * shipped.len());
     for _ in 0..copies {
         big.extend_from_slice(shipped);
     }
-    let list = write(files.path(), "big.md", &big);
-    let abstracts = write(
-        files.path(),
-        "abstracts.jsonl",
-        mmsearch::corpus::SHIPPED_ABSTRACTS.as_bytes(),
-    );
-    let index = tempfile::tempdir().expect("temp dir");
-    let args = [
-        "--source",
-        list.to_str().expect("utf-8"),
-        "--abstracts",
-        abstracts.to_str().expect("utf-8"),
-        "index",
-    ];
-    let out = run(index.path(), &args, None);
+    let out = index_list(&big, mmsearch::corpus::SHIPPED_ABSTRACTS.as_bytes());
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
         out.stdout
@@ -180,29 +181,13 @@ fn a_50_mb_list_of_duplicate_entries_merges_into_its_papers() {
 
 #[test]
 fn malformed_enrichment_lines_are_reported_by_line_and_the_rest_kept() {
-    let files = tempfile::tempdir().expect("temp dir");
     let mut lines: Vec<&str> = mmsearch::corpus::SHIPPED_ABSTRACTS.lines().collect();
     lines.insert(2, "{\"id\": \"broken\", \"abstract\": ");
     lines.insert(5, "not json at all");
-    let abstracts = write(
-        files.path(),
-        "abstracts.jsonl",
+    let out = index_list(
+        mmsearch::corpus::SHIPPED_LIST.as_bytes(),
         (lines.join("\n") + "\n").as_bytes(),
     );
-    let list = write(
-        files.path(),
-        "list.md",
-        mmsearch::corpus::SHIPPED_LIST.as_bytes(),
-    );
-    let index = tempfile::tempdir().expect("temp dir");
-    let args = [
-        "--source",
-        list.to_str().expect("utf-8"),
-        "--abstracts",
-        abstracts.to_str().expect("utf-8"),
-        "index",
-    ];
-    let out = run(index.path(), &args, None);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let warnings: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(warnings.len(), 2, "{}", out.stderr);
@@ -239,32 +224,4 @@ fn a_missing_index_directory_is_created_and_built() {
     let out = run(&index, &["--json", "-n", "3", "video"], None);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(generation(&index).is_some());
-}
-
-#[test]
-fn missing_onnx_runtime_library_names_the_fix() {
-    let models = tempfile::tempdir().expect("temp dir");
-    let real = common::models_dir().join("all-MiniLM-L6-v2");
-    let model_dir = models.path().join("all-MiniLM-L6-v2");
-    std::fs::create_dir_all(&model_dir).expect("mkdir");
-    std::fs::copy(
-        real.join("mmsearch-model.json"),
-        model_dir.join("mmsearch-model.json"),
-    )
-    .expect("copy");
-    let index = tempfile::tempdir().expect("temp dir");
-    let out = mmsearch()
-        .env("MMSEARCH_MODELS", models.path())
-        .arg("--index-dir")
-        .arg(index.path())
-        .arg("video")
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(
-        err.contains("ONNX Runtime not found") && err.contains("models/fetch"),
-        "{err}"
-    );
 }

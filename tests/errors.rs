@@ -90,41 +90,45 @@ fn keyword_mode_answers_from_a_built_index_without_the_model() {
 }
 
 #[test]
-fn too_old_or_broken_onnx_runtime_is_an_error_not_a_panic() {
-    // A models directory whose "ONNX Runtime" is not a library at all.
-    let models = tempfile::tempdir().expect("temp dir");
-    let real = common::models_dir();
-    std::fs::create_dir_all(models.path().join("onnxruntime")).expect("mkdir");
-    std::fs::write(
-        models.path().join("onnxruntime/libonnxruntime.so"),
-        b"not a library",
-    )
-    .expect("write");
-    let model_dir = models.path().join("all-MiniLM-L6-v2");
-    std::fs::create_dir_all(&model_dir).expect("mkdir");
-    for f in [
-        "mmsearch-model.json",
-        "tokenizer.json",
-        "config.json",
-        "special_tokens_map.json",
-        "tokenizer_config.json",
+fn missing_or_broken_onnx_runtime_is_an_error_not_a_panic() {
+    // The model files are in place; the runtime library is absent, or is not a library at all.
+    for (library, expected) in [
+        (None, "ONNX Runtime not found"),
+        (Some(&b"not a library"[..]), "cannot load ONNX Runtime"),
     ] {
-        std::fs::copy(real.join("all-MiniLM-L6-v2").join(f), model_dir.join(f)).expect("copy");
+        let models = tempfile::tempdir().expect("temp dir");
+        let real = common::models_dir().join("all-MiniLM-L6-v2");
+        let model_dir = models.path().join("all-MiniLM-L6-v2");
+        std::fs::create_dir_all(&model_dir).expect("mkdir");
+        for f in [
+            "mmsearch-model.json",
+            "tokenizer.json",
+            "config.json",
+            "special_tokens_map.json",
+            "tokenizer_config.json",
+        ] {
+            std::fs::copy(real.join(f), model_dir.join(f)).expect("copy");
+        }
+        if let Some(bytes) = library {
+            std::fs::create_dir_all(models.path().join("onnxruntime")).expect("mkdir");
+            std::fs::write(models.path().join("onnxruntime/libonnxruntime.so"), bytes)
+                .expect("write");
+        }
+        let index = tempfile::tempdir().expect("temp dir");
+        let out = mmsearch()
+            .env("MMSEARCH_MODELS", models.path())
+            .arg("--index-dir")
+            .arg(index.path())
+            .arg("video")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        let err = one_line_error(&out.stderr);
+        assert!(
+            err.contains(expected) && err.contains("models/fetch"),
+            "{err}"
+        );
     }
-    let index = tempfile::tempdir().expect("temp dir");
-    let out = mmsearch()
-        .env("MMSEARCH_MODELS", models.path())
-        .arg("--index-dir")
-        .arg(index.path())
-        .arg("video")
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = one_line_error(&out.stderr);
-    assert!(
-        err.contains("ONNX Runtime") && err.contains("models/fetch"),
-        "{err}"
-    );
 }
 
 #[test]
