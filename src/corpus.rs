@@ -201,13 +201,14 @@ impl Collection {
                 abstracts_name,
                 ..
             } => {
-                let mut entries = parse_awesome_list(list);
                 let enrichment = parse_enrichment(abstracts, abstracts_name, &mut warnings);
-                for entry in &mut entries {
+                let mut merger = Merger::default();
+                for_each_entry(list, |mut entry| {
                     entry.abstract_text =
                         enrichment.abstract_for(entry.arxiv_id.as_deref(), &entry.tags[0]);
-                }
-                merge_duplicates(entries)
+                    merger.add(entry);
+                });
+                merger.finish()
             }
             Sources::Beir { name, corpus } => parse_beir_corpus(corpus, name)?,
         };
@@ -286,22 +287,30 @@ static HTML_TAG: LazyLock<Regex> =
 /// `**(*VENUEYEAR_Tag*) Title.** <br>`, an italic author line and
 /// `[[label]](url)` links. Entries are returned one per list item, unmerged.
 pub fn parse_awesome_list(text: &str) -> Vec<Paper> {
-    let mut papers: Vec<Paper> = Vec::new();
+    let mut papers = Vec::new();
+    for_each_entry(text, |paper| papers.push(paper));
+    papers
+}
+
+/// Hands each complete entry to `take` as soon as the next one starts, so a
+/// caller can merge as it reads and never holds every raw entry of a huge
+/// list (a 50 MB list of repeats is 144,000 entries but 78 papers).
+pub fn for_each_entry(text: &str, mut take: impl FnMut(Paper)) {
+    let mut current: Option<Paper> = None;
     let mut section: Option<String> = None;
-    let mut in_entry = false;
     for raw in text.lines() {
         let line = raw.trim();
         if let Some(c) = HEADING.captures(line) {
             section = Some(clean_heading(&c["text"]));
-            in_entry = false;
+            current.take().map(&mut take);
             continue;
         }
         if let Some(c) = ENTRY.captures(line) {
-            papers.push(new_entry(&c["tag"], &c["rest"], section.as_deref()));
-            in_entry = true;
+            current.take().map(&mut take);
+            current = Some(new_entry(&c["tag"], &c["rest"], section.as_deref()));
             continue;
         }
-        let Some(paper) = papers.last_mut().filter(|_| in_entry) else {
+        let Some(paper) = current.as_mut() else {
             continue;
         };
         for c in LINK.captures_iter(line) {
@@ -312,7 +321,7 @@ pub fn parse_awesome_list(text: &str) -> Vec<Paper> {
             paper.authors = parse_authors(line);
         }
     }
-    papers
+    current.take().map(&mut take);
 }
 
 fn clean_heading(text: &str) -> String {
@@ -477,31 +486,46 @@ pub fn parse_beir_corpus(text: &str, name: &str) -> Result<Vec<Paper>> {
 /// Entries that are the same paper (same arXiv id, or with no arXiv id the
 /// same normalised title) become one paper keeping every tag and section.
 pub fn merge_duplicates(entries: Vec<Paper>) -> Vec<Paper> {
-    let mut merged: Vec<Paper> = Vec::new();
-    let mut index_by_key: HashMap<String, usize> = HashMap::new();
-    for entry in entries {
+    let mut merger = Merger::default();
+    entries.into_iter().for_each(|entry| merger.add(entry));
+    merger.finish()
+}
+
+/// Merges entries one at a time (see `merge_duplicates`).
+#[derive(Default)]
+pub struct Merger {
+    merged: Vec<Paper>,
+    index_by_key: HashMap<String, usize>,
+}
+
+impl Merger {
+    pub fn add(&mut self, entry: Paper) {
         let key = match &entry.arxiv_id {
             Some(id) => format!("arxiv:{id}"),
             None => format!("title:{}", normalize_key(&entry.title)),
         };
-        match index_by_key.get(&key) {
-            Some(&i) => absorb(&mut merged[i], entry),
+        match self.index_by_key.get(&key) {
+            Some(&i) => absorb(&mut self.merged[i], entry),
             None => {
-                index_by_key.insert(key, merged.len());
-                merged.push(entry);
+                self.index_by_key.insert(key, self.merged.len());
+                self.merged.push(entry);
             }
         }
     }
-    // Two different papers can still share a tag slug; keep ids unique.
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for paper in &mut merged {
-        let count = seen.entry(paper.id.clone()).or_insert(0);
-        *count += 1;
-        if *count > 1 {
-            paper.id = format!("{}-{}", paper.id, count);
+
+    pub fn finish(self) -> Vec<Paper> {
+        let mut merged = self.merged;
+        // Two different papers can still share a tag slug; keep ids unique.
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for paper in &mut merged {
+            let count = seen.entry(paper.id.clone()).or_insert(0);
+            *count += 1;
+            if *count > 1 {
+                paper.id = format!("{}-{}", paper.id, count);
+            }
         }
+        merged
     }
-    merged
 }
 
 fn absorb(into: &mut Paper, other: Paper) {
