@@ -114,14 +114,11 @@ impl Engine {
     /// index is used even when the model files are missing.
     pub fn open(config: &EngineConfig, sources: &Sources, mode: Mode) -> Result<Engine> {
         let dir = IndexDir::new(&config.index_dir);
-        let models_dir = embed::locate_models_dir(config.models_dir.as_deref());
-        let card = match models_dir
-            .as_deref()
-            .map_err(clone_model_error)
-            .and_then(embed::read_model_card)
-        {
-            Ok(card) => Some(card),
-            Err(_) if mode == Mode::Keyword => None,
+        let located = embed::locate_models_dir(config.models_dir.as_deref())
+            .and_then(|dir| embed::read_model_card(&dir).map(|card| (dir, card)));
+        let (models_dir, card) = match located {
+            Ok((dir, card)) => (Ok(dir), Some(card)),
+            Err(e) if mode == Mode::Keyword => (Err(e), None),
             Err(e) => return Err(e),
         };
         let reason = match dir.load() {
@@ -424,14 +421,6 @@ pub struct Legs {
     pub keyword: Vec<(usize, f32)>,
     pub semantic: Vec<(usize, f32)>,
     pub exact: Vec<usize>,
-}
-
-/// `Error` is not `Clone` (it wraps I/O errors); model errors are plain text.
-fn clone_model_error(e: &Error) -> Error {
-    Error::Model(match e {
-        Error::Model(m) => m.clone(),
-        other => other.to_string(),
-    })
 }
 
 /// Builds the index for `sources` into `dir`: parse, embed what is new
