@@ -11,25 +11,10 @@ use common::{built_index, mmsearch};
 use serde_json::Value;
 
 fn query(index: &Path, mode: &str) -> Value {
-    let out = mmsearch()
-        .arg("--index-dir")
-        .arg(index)
-        .args([
-            "--json",
-            "--mode",
-            mode,
-            "-n",
-            "10",
-            "efficient video tokens",
-        ])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    common::search_json_in(
+        index,
+        &["--mode", mode, "-n", "10", "efficient video tokens"],
+    )
 }
 
 fn names(index: &Path, prefix: &str) -> std::collections::BTreeSet<String> {

@@ -41,9 +41,14 @@ pub fn shared_index() -> &'static Path {
 
 /// Runs a JSON search against the shared index and returns the parsed document.
 pub fn search_json(args: &[&str]) -> Value {
+    search_json_in(shared_index(), args)
+}
+
+/// Runs a JSON search against `index` and returns the parsed document.
+pub fn search_json_in(index: &Path, args: &[&str]) -> Value {
     let out = mmsearch()
         .arg("--index-dir")
-        .arg(shared_index())
+        .arg(index)
         .arg("--json")
         .args(args)
         .output()
