@@ -21,7 +21,7 @@ pub const SHIPPED_LIST: &str = include_str!("../index/seed-papers.md");
 pub const SHIPPED_ABSTRACTS: &str = include_str!("../index/seed-abstracts.jsonl");
 
 /// One paper as mmsearch knows it, after duplicate entries have been merged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Paper {
     /// Stable, unique id: the first tag, lower-cased, with every run of
     /// non-alphanumerics turned into `-` (e.g. `arxiv2024-llava-prumerge`).
@@ -36,6 +36,9 @@ pub struct Paper {
     /// Every list section the paper appears in.
     pub sections: Vec<String>,
     pub arxiv_id: Option<String>,
+    /// Lower-cased DOI (`10.1109/cvpr.2016.90`), when a source gives one.
+    #[serde(default)]
+    pub doi: Option<String>,
     pub links: Vec<Link>,
     #[serde(rename = "abstract")]
     pub abstract_text: Option<String>,
@@ -102,87 +105,174 @@ impl Paper {
     }
 }
 
-/// What a collection is built from, held as text so its hash is cheap and
-/// a changed source is noticed.
+/// The formats mmsearch reads a paper list from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    /// An awesome-list in Markdown (`**(*CVPR2024_Tag*) Title.**`, authors, links).
+    Markdown,
+    /// One JSON object a line: title, authors, year, venue, abstract, arxiv_id, doi, url, tags.
+    Jsonl,
+    /// A BibTeX file (Zotero, Google Scholar or hand-kept).
+    Bibtex,
+    /// A BEIR `corpus.jsonl` (`_id`, `title`, `text`).
+    Beir,
+}
+
+impl SourceFormat {
+    /// The format a file's name implies: `.md`, `.jsonl`/`.json`/`.ndjson`
+    /// (`corpus.jsonl` is BEIR), `.bib`.
+    pub fn from_path(path: &Path) -> Result<SourceFormat> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let extension = name.rsplit_once('.').map(|(_, ext)| ext).unwrap_or("");
+        match extension {
+            "md" | "markdown" => Ok(SourceFormat::Markdown),
+            "bib" | "bibtex" => Ok(SourceFormat::Bibtex),
+            "jsonl" | "json" | "ndjson" if name == "corpus.jsonl" => Ok(SourceFormat::Beir),
+            "jsonl" | "json" | "ndjson" => Ok(SourceFormat::Jsonl),
+            _ => Err(Error::Corpus {
+                path: path.into(),
+                message: "cannot tell the format from the file name; pass --source-format \
+                          markdown|jsonl|bibtex|beir"
+                    .into(),
+            }),
+        }
+    }
+}
+
+/// One input of a collection, held as text so its hash is cheap and a
+/// changed source is noticed.
 #[derive(Debug, Clone)]
-pub enum Sources {
-    /// An awesome-list Markdown file and an enrichment JSONL with abstracts.
-    List {
-        list_name: String,
-        list: String,
-        abstracts_name: String,
-        abstracts: String,
-    },
-    /// A BEIR `corpus.jsonl` (`_id`, `title`, `text` per line).
-    Beir { name: String, corpus: String },
+pub struct Source {
+    /// The path (or "shipped list") shown in messages.
+    pub name: String,
+    pub format: SourceFormat,
+    pub text: String,
+}
+
+impl Source {
+    /// Reads a file. Bytes that are not UTF-8 are replaced (with a warning)
+    /// rather than refusing the file.
+    pub fn read(path: &Path, format: SourceFormat) -> Result<Source> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!(
+                    "mmsearch: warning: {}: bytes that are not UTF-8 were replaced",
+                    path.display()
+                );
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            }
+        };
+        Ok(Source {
+            name: path.display().to_string(),
+            format,
+            text,
+        })
+    }
+}
+
+/// Everything a collection is built from: its paper lists, and enrichment
+/// files (JSONL with abstracts and metadata by arXiv id, tag or title) that
+/// fill in what the lists lack.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub lists: Vec<Source>,
+    pub enrichments: Vec<Source>,
+    /// The user's files these were read from, remembered with the index;
+    /// `None` for the shipped list and evaluation corpora.
+    pub paths: Option<SourcePaths>,
+}
+
+/// The files of a user's collection, as remembered in its index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcePaths {
+    pub lists: Vec<ListPath>,
+    /// Enrichment files given with `--abstracts`.
+    #[serde(default)]
+    pub abstracts: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPath {
+    /// Absolute, so the collection rebuilds from any working directory.
+    pub path: std::path::PathBuf,
+    pub format: SourceFormat,
 }
 
 impl Sources {
     pub fn shipped() -> Self {
-        Sources::List {
-            list_name: "shipped list".into(),
-            list: SHIPPED_LIST.into(),
-            abstracts_name: "shipped abstracts".into(),
-            abstracts: SHIPPED_ABSTRACTS.into(),
+        Sources {
+            lists: vec![Source {
+                name: "shipped list".into(),
+                format: SourceFormat::Markdown,
+                text: SHIPPED_LIST.into(),
+            }],
+            enrichments: vec![Source {
+                name: "shipped abstracts".into(),
+                format: SourceFormat::Jsonl,
+                text: SHIPPED_ABSTRACTS.into(),
+            }],
+            paths: None,
         }
     }
 
-    /// Reads a list file and an optional abstracts file. Bytes that are not
-    /// UTF-8 are replaced (with a warning) rather than refusing the file.
-    pub fn from_files(list: &Path, abstracts: Option<&Path>) -> Result<Self> {
-        let read = |path: &Path| -> Result<String> {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            Ok(match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(e) => {
-                    eprintln!(
-                        "mmsearch: warning: {}: bytes that are not UTF-8 were replaced",
-                        path.display()
-                    );
-                    String::from_utf8_lossy(e.as_bytes()).into_owned()
-                }
-            })
-        };
-        Ok(Sources::List {
-            list_name: list.display().to_string(),
-            list: read(list)?,
-            abstracts_name: abstracts
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            abstracts: match abstracts {
-                Some(path) => read(path)?,
-                None => String::new(),
-            },
-        })
+    /// A single BEIR corpus, as `eval --beir` indexes it.
+    pub fn beir(name: impl Into<String>, corpus: String) -> Self {
+        Sources {
+            lists: vec![Source {
+                name: name.into(),
+                format: SourceFormat::Beir,
+                text: corpus,
+            }],
+            enrichments: Vec::new(),
+            paths: None,
+        }
     }
 
     /// The name to show in messages.
-    pub fn name(&self) -> &str {
-        match self {
-            Sources::List { list_name, .. } => list_name,
-            Sources::Beir { name, .. } => name,
-        }
+    pub fn name(&self) -> String {
+        self.lists
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
     }
 
     /// A hash of everything the index is built from, so a changed source is
     /// noticed and the index rebuilt.
     pub fn hash(&self) -> String {
         let mut hasher = Sha256::new();
-        let parts: Vec<&str> = match self {
-            Sources::List {
-                list, abstracts, ..
-            } => vec!["list", list, abstracts],
-            Sources::Beir { corpus, .. } => vec!["beir", corpus],
+        let mut part = |text: &str| {
+            hasher.update((text.len() as u64).to_le_bytes());
+            hasher.update(text.as_bytes());
         };
-        for part in parts {
-            hasher.update((part.len() as u64).to_le_bytes());
-            hasher.update(part.as_bytes());
+        for list in &self.lists {
+            part(match list.format {
+                SourceFormat::Markdown => "markdown",
+                SourceFormat::Jsonl => "jsonl",
+                SourceFormat::Bibtex => "bibtex",
+                SourceFormat::Beir => "beir",
+            });
+            part(&list.text);
+        }
+        for enrichment in &self.enrichments {
+            part("enrichment");
+            part(&enrichment.text);
+        }
+        // Where the files are is part of what the index remembers.
+        if let Some(paths) = &self.paths {
+            part(&serde_json::to_string(paths).unwrap_or_default());
         }
         hex::encode(hasher.finalize())
     }
 }
 
-/// The papers read from a source, plus what was skipped and why.
+/// The papers read from the sources, plus what was skipped and why.
 #[derive(Debug, Clone, Default)]
 pub struct Collection {
     pub papers: Vec<Paper>,
@@ -190,33 +280,58 @@ pub struct Collection {
 }
 
 impl Collection {
-    /// Reads the sources: for a list, joins abstracts and merges entries
-    /// that are one paper; for a BEIR corpus, one paper per document.
+    /// Reads every list, merges entries that are one paper (within a list
+    /// and across lists), then fills gaps from the enrichment files. BEIR
+    /// documents are never merged: their ids are what the qrels judge.
     pub fn from_sources(sources: &Sources) -> Result<Collection> {
         let mut warnings = Vec::new();
-        let papers = match sources {
-            Sources::List {
-                list,
-                abstracts,
-                abstracts_name,
-                ..
-            } => {
-                let enrichment = parse_enrichment(abstracts, abstracts_name, &mut warnings);
-                let mut merger = Merger::default();
-                for_each_entry(list, |mut entry| {
-                    entry.abstract_text =
-                        enrichment.abstract_for(entry.arxiv_id.as_deref(), &entry.tags[0]);
-                    merger.add(entry);
-                });
-                merger.finish()
+        let mut merger = Merger::default();
+        let mut unmerged = Vec::new();
+        for list in &sources.lists {
+            match list.format {
+                SourceFormat::Markdown => for_each_entry(&list.text, |entry| merger.add(entry)),
+                SourceFormat::Jsonl => {
+                    for paper in parse_jsonl_papers(&list.text, &list.name, &mut warnings) {
+                        merger.add(paper);
+                    }
+                }
+                SourceFormat::Bibtex => {
+                    for paper in crate::bibtex::parse_bibtex(&list.text, &list.name, &mut warnings)
+                    {
+                        merger.add(paper);
+                    }
+                }
+                SourceFormat::Beir => unmerged.extend(parse_beir_corpus(&list.text, &list.name)?),
             }
-            Sources::Beir { name, corpus } => parse_beir_corpus(corpus, name)?,
-        };
+        }
+        let mut enrichment = Enrichment::default();
+        for file in &sources.enrichments {
+            enrichment.extend(&file.text, &file.name, &mut warnings);
+        }
+        let mut papers = merger.finish();
+        for paper in &mut papers {
+            enrichment.fill(paper);
+        }
+        papers.extend(unmerged);
+        unique_ids(&mut papers);
         Ok(Collection { papers, warnings })
     }
 
     pub fn get(&self, id: &str) -> Option<&Paper> {
         self.papers.iter().find(|p| p.id == id)
+    }
+}
+
+/// Two different papers can share an id (a tag slug, a citation key); the
+/// later ones get `-2`, `-3`... so every id names one paper.
+fn unique_ids(papers: &mut [Paper]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for paper in papers.iter_mut() {
+        let count = seen.entry(paper.id.clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            paper.id = format!("{}-{}", paper.id, count);
+        }
     }
 }
 
@@ -356,6 +471,7 @@ fn new_entry(tag: &str, rest: &str, section: Option<&str>) -> Paper {
         authors: Vec::new(),
         sections: section.map(str::to_string).into_iter().collect(),
         arxiv_id: None,
+        doi: None,
         links: Vec::new(),
         abstract_text: None,
     }
@@ -388,58 +504,356 @@ fn parse_authors(line: &str) -> Vec<String> {
         .collect()
 }
 
-/// Abstracts from an enrichment JSONL file, looked up by arXiv id, else by tag.
+/// What enrichment files know about papers (abstracts, authors, year,
+/// DOI, arXiv id), looked up by arXiv id, else by tag, else by title.
 #[derive(Debug, Default)]
 pub struct Enrichment {
-    by_arxiv: HashMap<String, String>,
-    by_tag: HashMap<String, String>,
+    rows: Vec<EnrichmentRow>,
+    by_arxiv: HashMap<String, usize>,
+    by_tag: HashMap<String, usize>,
+    by_title: HashMap<String, usize>,
 }
 
-#[derive(Deserialize)]
-struct EnrichmentLine {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    arxiv_id: Option<String>,
+/// One line of an enrichment file: the shipped snapshot's fields, plus
+/// what `mmsearch enrich` records from arXiv (`published`, `doi`...).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct EnrichmentRow {
+    /// The list tag the row was made for (`arXiv2023_LLaMA`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arxiv_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// First-version date, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue_year: Option<VenueYear>,
     #[serde(default, rename = "abstract")]
-    abstract_text: Option<String>,
+    pub abstract_text: Option<String>,
+    /// Set by `enrich` when arXiv does not know the paper, so the next run
+    /// does not ask again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
-impl Enrichment {
-    pub fn abstract_for(&self, arxiv_id: Option<&str>, tag: &str) -> Option<String> {
-        arxiv_id
-            .and_then(|id| self.by_arxiv.get(id))
-            .or_else(|| self.by_tag.get(tag))
-            .cloned()
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct VenueYear {
+    #[serde(default)]
+    pub venue: Option<String>,
+    #[serde(default)]
+    pub year: Option<u16>,
+}
+
+impl EnrichmentRow {
+    fn year(&self) -> Option<u16> {
+        self.venue_year.as_ref().and_then(|v| v.year).or_else(|| {
+            self.published
+                .as_deref()
+                .and_then(|d| d.get(..4))
+                .and_then(|y| y.parse().ok())
+        })
     }
 }
 
-/// Reads the enrichment JSONL; a malformed line becomes a warning with its
-/// line number and the good lines are kept.
+impl Enrichment {
+    /// Reads an enrichment JSONL; a malformed line becomes a warning with
+    /// its line number and the good lines are kept. Earlier files win.
+    pub fn extend(&mut self, text: &str, name: &str, warnings: &mut Vec<String>) {
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let mut row: EnrichmentRow = match serde_json::from_str(line) {
+                Ok(row) => row,
+                Err(e) => {
+                    warnings.push(format!("{name}:{}: skipped malformed line ({e})", n + 1));
+                    continue;
+                }
+            };
+            if row
+                .abstract_text
+                .as_deref()
+                .is_none_or(|a| a.trim().is_empty())
+            {
+                continue;
+            }
+            row.arxiv_id = row.arxiv_id.filter(|id| !id.trim().is_empty());
+            row.doi = row.doi.filter(|doi| !doi.trim().is_empty());
+            let at = self.rows.len();
+            if let Some(id) = row.arxiv_id.as_deref() {
+                self.by_arxiv.entry(id.to_string()).or_insert(at);
+            }
+            if let Some(tag) = row.id.as_deref().filter(|t| !t.is_empty()) {
+                self.by_tag.entry(tag.to_string()).or_insert(at);
+            }
+            if let Some(title) = row.title.as_deref().map(normalize_key)
+                && !title.is_empty()
+            {
+                self.by_title.entry(title).or_insert(at);
+            }
+            self.rows.push(row);
+        }
+    }
+
+    fn row_for(&self, paper: &Paper) -> Option<&EnrichmentRow> {
+        let by_arxiv = paper
+            .arxiv_id
+            .as_deref()
+            .and_then(|id| self.by_arxiv.get(id));
+        let by_tag = || paper.tags.iter().find_map(|t| self.by_tag.get(t));
+        // A title match must not give a paper another paper's arXiv record.
+        let by_title = || {
+            self.by_title
+                .get(&normalize_key(&paper.title))
+                .filter(|&&i| paper.arxiv_id.is_none() || self.rows[i].arxiv_id == paper.arxiv_id)
+        };
+        by_arxiv
+            .or_else(by_tag)
+            .or_else(by_title)
+            .map(|&i| &self.rows[i])
+    }
+
+    /// Fills what `paper` lacks (abstract, authors, year, DOI, arXiv id)
+    /// from its row, if it has one. What the list says is kept.
+    pub fn fill(&self, paper: &mut Paper) {
+        let Some(row) = self.row_for(paper) else {
+            return;
+        };
+        if paper.abstract_text.is_none() {
+            paper.abstract_text = row.abstract_text.clone();
+        }
+        if paper.authors.is_empty() {
+            paper.authors = row.authors.clone();
+        }
+        if paper.year.is_none() {
+            paper.year = row.year();
+        }
+        if paper.doi.is_none() {
+            paper.doi = row.doi.as_deref().map(normalize_doi);
+        }
+        if paper.arxiv_id.is_none()
+            && let Some(id) = &row.arxiv_id
+        {
+            paper.arxiv_id = Some(id.clone());
+            add_link(paper, "arXiv", &format!("https://arxiv.org/abs/{id}"));
+        }
+    }
+
+    pub fn abstract_for(&self, arxiv_id: Option<&str>, tag: &str) -> Option<String> {
+        let paper = Paper {
+            tags: vec![tag.to_string()],
+            arxiv_id: arxiv_id.map(str::to_string),
+            ..Paper::default()
+        };
+        self.row_for(&paper).and_then(|r| r.abstract_text.clone())
+    }
+}
+
+/// Reads one enrichment JSONL (see `Enrichment::extend`).
 pub fn parse_enrichment(text: &str, name: &str, warnings: &mut Vec<String>) -> Enrichment {
     let mut out = Enrichment::default();
+    out.extend(text, name, warnings);
+    out
+}
+
+/// `https://doi.org/10.1109/CVPR.2016.90` and `doi:10.1109/cvpr.2016.90`
+/// are the same DOI; DOIs are case-insensitive.
+pub fn normalize_doi(doi: &str) -> String {
+    let doi = doi.trim();
+    let lower = doi.to_lowercase();
+    let stripped = [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi:",
+    ]
+    .iter()
+    .find_map(|prefix| lower.strip_prefix(prefix))
+    .unwrap_or(&lower);
+    stripped.trim().to_string()
+}
+
+/// An arXiv id as written anywhere (`arXiv:2304.08485v2`,
+/// `https://arxiv.org/abs/2304.08485`), without its version.
+pub fn parse_arxiv_id(text: &str) -> Option<String> {
+    static ID: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:^|[^\w.])(?:arxiv[:/ ]\s*|abs/|pdf/)?(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:$|[^\w.])")
+            .expect("valid regex")
+    });
+    ID.captures(text.trim()).map(|c| c["id"].to_string())
+}
+
+/// One line of a JSONL paper list. Authors and tags may be a list or one
+/// string; the year a number or a string.
+#[derive(Deserialize)]
+struct JsonlPaper {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    authors: Option<OneOrMany>,
+    #[serde(default)]
+    year: Option<serde_json::Value>,
+    #[serde(default)]
+    venue: Option<String>,
+    #[serde(default, rename = "abstract")]
+    abstract_text: Option<String>,
+    #[serde(default)]
+    arxiv_id: Option<String>,
+    #[serde(default)]
+    doi: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    tags: Option<OneOrMany>,
+    #[serde(default)]
+    section: Option<OneOrMany>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self, split: impl Fn(&str) -> Vec<String>) -> Vec<String> {
+        match self {
+            OneOrMany::One(text) => split(&text),
+            OneOrMany::Many(items) => items,
+        }
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+    }
+}
+
+/// Reads a JSONL paper list: one object a line with the documented fields
+/// (title, authors, year, venue, abstract, arxiv_id, doi, url, tags; an `id`
+/// and `section` are taken too). The id is `id`, else the first tag, else
+/// the arXiv id, DOI or title. Malformed lines and lines without a title
+/// become warnings naming the line; the rest is read.
+pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<Paper> {
+    let mut papers = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() {
             continue;
         }
-        let row: EnrichmentLine = match serde_json::from_str(line) {
+        let row: JsonlPaper = match serde_json::from_str(line) {
             Ok(row) => row,
             Err(e) => {
                 warnings.push(format!("{name}:{}: skipped malformed line ({e})", n + 1));
                 continue;
             }
         };
-        let Some(abs) = row.abstract_text.filter(|a| !a.trim().is_empty()) else {
+        let title = row
+            .title
+            .as_deref()
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        if title.is_empty() {
+            warnings.push(format!("{name}:{}: skipped a paper without a title", n + 1));
             continue;
+        }
+        let split_authors = |s: &str| {
+            s.split(" and ")
+                .flat_map(|part| part.split([',', ';']))
+                .map(str::to_string)
+                .collect()
         };
-        if let Some(id) = row.arxiv_id.filter(|id| !id.is_empty()) {
-            out.by_arxiv.insert(id, abs.clone());
+        let split_tags = |s: &str| s.split([',', ';']).map(str::to_string).collect();
+        let mut tags = row.tags.map(|t| t.into_vec(split_tags)).unwrap_or_default();
+        if let Some(id) = row.id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+            tags.retain(|t| t != id);
+            tags.insert(0, id.to_string());
         }
-        if let Some(tag) = row.id {
-            out.by_tag.insert(tag, abs);
+        let arxiv_id = row
+            .arxiv_id
+            .as_deref()
+            .and_then(parse_arxiv_id)
+            .or_else(|| {
+                row.url
+                    .as_deref()
+                    .and_then(|u| ARXIV.captures(u))
+                    .map(|c| c["id"].to_string())
+            });
+        let doi = row
+            .doi
+            .as_deref()
+            .map(normalize_doi)
+            .filter(|d| !d.is_empty());
+        let year = match &row.year {
+            Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|y| u16::try_from(y).ok()),
+            Some(serde_json::Value::String(s)) => s.trim().get(..4).and_then(|y| y.parse().ok()),
+            _ => None,
+        };
+        let id = tags
+            .first()
+            .map(|t| slug(t))
+            .or_else(|| arxiv_id.as_ref().map(|a| slug(&format!("arxiv {a}"))))
+            .or_else(|| doi.as_ref().map(|d| slug(&format!("doi {d}"))))
+            .unwrap_or_else(|| {
+                slug(
+                    &title
+                        .split_whitespace()
+                        .take(8)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            });
+        let mut paper = Paper {
+            id,
+            tags,
+            title,
+            authors: row
+                .authors
+                .map(|a| a.into_vec(split_authors))
+                .unwrap_or_default(),
+            venue: row
+                .venue
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
+            year,
+            sections: row
+                .section
+                .map(|s| s.into_vec(|s| vec![s.to_string()]))
+                .unwrap_or_default(),
+            arxiv_id: None,
+            doi: doi.clone(),
+            links: Vec::new(),
+            abstract_text: row
+                .abstract_text
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty()),
+        };
+        if let Some(url) = row.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            add_link(&mut paper, "paper", url);
         }
+        if let Some(id) = arxiv_id {
+            if paper.arxiv_id.is_none() {
+                add_link(&mut paper, "arXiv", &format!("https://arxiv.org/abs/{id}"));
+            }
+            paper.arxiv_id = Some(id);
+        }
+        if let Some(doi) = doi {
+            add_link(&mut paper, "doi", &format!("https://doi.org/{doi}"));
+        }
+        papers.push(paper);
     }
-    out
+    papers
 }
 
 #[derive(Deserialize)]
@@ -476,6 +890,7 @@ pub fn parse_beir_corpus(text: &str, name: &str) -> Result<Vec<Paper>> {
             year: None,
             sections: Vec::new(),
             arxiv_id: None,
+            doi: None,
             links: Vec::new(),
             abstract_text: (!text.is_empty()).then_some(text),
         });
@@ -483,8 +898,9 @@ pub fn parse_beir_corpus(text: &str, name: &str) -> Result<Vec<Paper>> {
     Ok(papers)
 }
 
-/// Entries that are the same paper (same arXiv id, or with no arXiv id the
-/// same normalised title) become one paper keeping every tag and section.
+/// Entries that are the same paper become one paper keeping every tag and
+/// section: same arXiv id, else same DOI, else equal normalised title
+/// (unless their arXiv ids or DOIs say they differ).
 pub fn merge_duplicates(entries: Vec<Paper>) -> Vec<Paper> {
     let mut merger = Merger::default();
     entries.into_iter().for_each(|entry| merger.add(entry));
@@ -495,35 +911,54 @@ pub fn merge_duplicates(entries: Vec<Paper>) -> Vec<Paper> {
 #[derive(Default)]
 pub struct Merger {
     merged: Vec<Paper>,
-    index_by_key: HashMap<String, usize>,
+    by_arxiv: HashMap<String, usize>,
+    by_doi: HashMap<String, usize>,
+    by_title: HashMap<String, usize>,
 }
 
 impl Merger {
     pub fn add(&mut self, entry: Paper) {
-        let key = match &entry.arxiv_id {
-            Some(id) => format!("arxiv:{id}"),
-            None => format!("title:{}", normalize_key(&entry.title)),
-        };
-        match self.index_by_key.get(&key) {
-            Some(&i) => absorb(&mut self.merged[i], entry),
-            None => {
-                self.index_by_key.insert(key, self.merged.len());
-                self.merged.push(entry);
+        let title = normalize_key(&entry.title);
+        let found = entry
+            .arxiv_id
+            .as_ref()
+            .and_then(|id| self.by_arxiv.get(id))
+            .or_else(|| entry.doi.as_ref().and_then(|doi| self.by_doi.get(doi)))
+            .or_else(|| {
+                self.by_title.get(&title).filter(|&&i| {
+                    let other = &self.merged[i];
+                    let differ = |a: &Option<String>, b: &Option<String>| {
+                        a.is_some() && b.is_some() && a != b
+                    };
+                    !differ(&other.arxiv_id, &entry.arxiv_id) && !differ(&other.doi, &entry.doi)
+                })
+            })
+            .copied();
+        let at = match found {
+            Some(i) => {
+                absorb(&mut self.merged[i], entry);
+                i
             }
+            None => {
+                self.merged.push(entry);
+                self.merged.len() - 1
+            }
+        };
+        let paper = &self.merged[at];
+        if let Some(id) = &paper.arxiv_id {
+            self.by_arxiv.entry(id.clone()).or_insert(at);
+        }
+        if let Some(doi) = &paper.doi {
+            self.by_doi.entry(doi.clone()).or_insert(at);
+        }
+        if !title.is_empty() {
+            self.by_title.entry(title).or_insert(at);
         }
     }
 
     pub fn finish(self) -> Vec<Paper> {
         let mut merged = self.merged;
-        // Two different papers can still share a tag slug; keep ids unique.
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for paper in &mut merged {
-            let count = seen.entry(paper.id.clone()).or_insert(0);
-            *count += 1;
-            if *count > 1 {
-                paper.id = format!("{}-{}", paper.id, count);
-            }
-        }
+        unique_ids(&mut merged);
         merged
     }
 }
@@ -550,6 +985,10 @@ fn absorb(into: &mut Paper, other: Paper) {
     if into.abstract_text.is_none() {
         into.abstract_text = other.abstract_text;
     }
+    into.arxiv_id = into.arxiv_id.take().or(other.arxiv_id);
+    into.doi = into.doi.take().or(other.doi);
+    into.venue = into.venue.take().or(other.venue);
+    into.year = into.year.or(other.year);
 }
 
 #[cfg(test)]

@@ -151,6 +151,21 @@ impl Engine {
         Ok(Engine::from_loaded(loaded, Some(models_dir)))
     }
 
+    /// Opens the index as it was last built, without comparing it with the
+    /// sources: for when a remembered source cannot be read, so search keeps
+    /// working on what it has.
+    pub fn open_built(config: &EngineConfig, mode: Mode) -> Result<Engine> {
+        let models_dir = match embed::locate_models_dir(config.models_dir.as_deref()) {
+            Ok(dir) => Some(dir),
+            Err(_) if mode == Mode::Keyword => None,
+            Err(e) => return Err(e),
+        };
+        let loaded = IndexDir::new(&config.index_dir)
+            .load()?
+            .ok_or_else(|| Error::index(&config.index_dir, "no index has been built here"))?;
+        Ok(Engine::from_loaded(loaded, models_dir))
+    }
+
     fn from_loaded(loaded: Loaded, models_dir: Option<PathBuf>) -> Engine {
         Engine {
             papers: loaded.papers,
@@ -482,7 +497,7 @@ fn build_locked(
         }
     }
     let vectors: Vec<Vec<f32>> = vectors.into_iter().map(Option::unwrap_or_default).collect();
-    dir.write(lock, &collection.papers, &vectors, &card, &sources.hash())?;
+    dir.write(lock, &collection.papers, &vectors, &card, sources)?;
     Ok(BuildReport {
         papers: collection.papers.len(),
         with_abstract: collection

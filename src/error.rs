@@ -30,6 +30,16 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The arXiv API could not be reached at all (offline, DNS, refused).
+    #[error(
+        "cannot reach the arXiv API at {url} ({message}); search keeps working with what mmsearch already has"
+    )]
+    Offline { url: String, message: String },
+
+    /// The arXiv API answered, but not usefully (HTTP errors after retries, malformed XML).
+    #[error("arXiv API: {0}")]
+    Arxiv(String),
+
     #[error("keyword index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 

@@ -407,6 +407,14 @@ pub fn write_table(out: &mut impl std::io::Write, report: &Report) -> std::io::R
 }
 
 /// Default cache directory of a BEIR collection's index.
+/// Where `eval` on the shipped judgments keeps its index when not told:
+/// apart from the user's collection, which may be their own papers.
+pub fn shipped_index_dir() -> Result<PathBuf> {
+    crate::project_dirs()
+        .map(|d| d.data_dir().join("eval-shipped"))
+        .ok_or_else(|| Error::Usage("no home directory: pass --index-dir".into()))
+}
+
 pub fn beir_index_dir(beir_dir: &Path) -> Result<PathBuf> {
     let name = beir_dir
         .canonicalize()

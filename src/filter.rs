@@ -109,6 +109,7 @@ mod tests {
             arxiv_id: None,
             links: vec![],
             abstract_text: None,
+            ..Paper::default()
         };
         let f = Filter {
             section: Some("video".into()),

@@ -171,6 +171,7 @@ pub struct JsonHit<'a> {
     pub venue: Option<&'a str>,
     pub sections: &'a [String],
     pub arxiv_id: Option<&'a str>,
+    pub doi: Option<&'a str>,
     pub url: Option<&'a str>,
     pub links: &'a [Link],
     #[serde(rename = "abstract")]
@@ -209,6 +210,7 @@ fn json_hits<'a>(listing: &'a Listing<'a>) -> Vec<JsonHit<'a>> {
                 venue: p.venue.as_deref(),
                 sections: &p.sections,
                 arxiv_id: p.arxiv_id.as_deref(),
+                doi: p.doi.as_deref(),
                 url: p.main_link(),
                 links: &p.links,
                 abstract_text: p.abstract_text.as_deref(),
@@ -389,6 +391,9 @@ pub fn write_paper(out: &mut impl Write, p: &Paper) -> std::io::Result<()> {
     if let Some(id) = &p.arxiv_id {
         writeln!(out, "  arXiv:    {id}")?;
     }
+    if let Some(doi) = &p.doi {
+        writeln!(out, "  DOI:      {doi}")?;
+    }
     writeln!(out, "  authors:  {}", p.authors.join(", "))?;
     for link in &p.links {
         writeln!(out, "  {:<9} {}", format!("{}:", link.label), link.url)?;
@@ -424,6 +429,9 @@ pub fn bibtex(p: &Paper) -> String {
     if let Some(id) = &p.arxiv_id {
         fields.push(("eprint", id.clone()));
         fields.push(("archivePrefix", "arXiv".into()));
+    }
+    if let Some(doi) = &p.doi {
+        fields.push(("doi", doi.clone()));
     }
     if let Some(url) = p.main_link() {
         fields.push(("url", url.to_string()));

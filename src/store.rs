@@ -11,14 +11,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::corpus::Paper;
+use crate::corpus::{Paper, SourcePaths, Sources};
 use crate::embed::ModelCard;
 use crate::error::{Error, Result};
 use crate::keyword::KeywordIndex;
 use crate::vector::{self, VectorIndex};
 
 /// Bumped whenever the layout or the meaning of the files changes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 const CURRENT: &str = "current";
 const MANIFEST: &str = "manifest.json";
 const PAPERS: &str = "papers.json";
@@ -26,6 +26,33 @@ const KEYWORD_DIR: &str = "tantivy";
 const GENERATION_PREFIX: &str = "gen-";
 const BUILDING_PREFIX: &str = ".building-";
 const LOCK: &str = ".lock";
+/// The files a generation was built from, so `mmsearch index` alone rebuilds it.
+const SOURCES: &str = "sources.json";
+/// Abstracts and metadata fetched by `mmsearch enrich`.
+const ENRICHMENT_CACHE: &str = "enrichment.jsonl";
+
+/// Writes `bytes` to `path` so that a reader (or a crash) sees either the
+/// old file or the new one, never a part: a temporary file beside it,
+/// flushed to disk, then renamed over it.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&tmp, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
 
 /// Held while a build runs; dropping it lets the next writer in.
 pub struct WriteLock {
@@ -106,6 +133,34 @@ impl IndexDir {
             Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
         }
         Ok(WriteLock { _file: file })
+    }
+
+    /// The files the live index was built from (kept in the generation, so
+    /// it changes atomically with the index); `None` means the shipped list
+    /// or no index yet.
+    pub fn remembered_sources(&self) -> Result<Option<SourcePaths>> {
+        let Some(generation) = self.current() else {
+            return Ok(None);
+        };
+        let path = generation.join(SOURCES);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                Error::index(
+                    &self.root,
+                    format!(
+                        "{SOURCES} is damaged ({e}); give the sources again with \
+                         `mmsearch index --source FILE...`"
+                    ),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// Where `mmsearch enrich` keeps what it fetched for this collection.
+    pub fn enrichment_cache(&self) -> PathBuf {
+        self.root.join(ENRICHMENT_CACHE)
     }
 
     /// The live generation, if a build ever completed.
@@ -216,7 +271,7 @@ impl IndexDir {
         papers: &[Paper],
         vectors: &[Vec<f32>],
         model: &ModelCard,
-        sources_hash: &str,
+        sources: &Sources,
     ) -> Result<()> {
         std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
         let stamp = format!(
@@ -228,7 +283,7 @@ impl IndexDir {
             std::process::id()
         );
         let building = self.root.join(format!("{BUILDING_PREFIX}{stamp}"));
-        let result = self.write_generation(&building, papers, vectors, model, sources_hash);
+        let result = self.write_generation(&building, papers, vectors, model, sources);
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&building);
             return result;
@@ -250,10 +305,15 @@ impl IndexDir {
         papers: &[Paper],
         vectors: &[Vec<f32>],
         model: &ModelCard,
-        sources_hash: &str,
+        sources: &Sources,
     ) -> Result<()> {
         let keyword_dir = dir.join(KEYWORD_DIR);
         std::fs::create_dir_all(&keyword_dir).map_err(|e| Error::io(&keyword_dir, e))?;
+        if let Some(paths) = &sources.paths {
+            let path = dir.join(SOURCES);
+            std::fs::write(&path, serde_json::to_vec_pretty(paths)?)
+                .map_err(|e| Error::io(&path, e))?;
+        }
         let papers_path = dir.join(PAPERS);
         std::fs::write(&papers_path, serde_json::to_vec(papers)?)
             .map_err(|e| Error::io(&papers_path, e))?;
@@ -272,7 +332,7 @@ impl IndexDir {
             schema_version: SCHEMA_VERSION,
             model: model.clone(),
             documents: papers.len(),
-            sources_hash: sources_hash.to_string(),
+            sources_hash: sources.hash(),
             files,
         };
         let manifest_path = dir.join(MANIFEST);

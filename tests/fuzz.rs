@@ -1,6 +1,7 @@
 //! Mutation fuzzing on stable Rust (cargo-fuzz needs a nightly toolchain,
 //! which this project's machines cannot fetch). Two targets:
-//! - the list reader: mutated awesome-lists and enrichment files;
+//! - the list readers: mutated awesome-lists, BibTeX, JSONL and enrichment
+//!   files, and arXiv API answers (Atom);
 //! - the query path: mutated queries against a real keyword index of the
 //!   shipped list (search, exact lookup, snippets, More-Like-This), the paper
 //!   resolver and the filter parser.
@@ -14,7 +15,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mmsearch::corpus::{self, Collection, Sources};
+use mmsearch::corpus::{self, Collection, Source, SourceFormat, Sources};
 use mmsearch::keyword::{self, KeywordIndex};
 
 /// xorshift64*: a seeded generator, so a run can be repeated.
@@ -63,6 +64,16 @@ const TOKENS: &[&str] = &[
     "\\",
     "é",
     "𝔘",
+    "@string{",
+    "@article{",
+    " # ",
+    "{\\\"o}",
+    "\\'{e}",
+    " and ",
+    "&amp;",
+    "<entry>",
+    "</entry>",
+    "<![CDATA[",
     "\u{0}",
     "\u{7}",
     "\u{202e}",
@@ -111,13 +122,29 @@ fn list_reader(input: &[u8]) {
             .nth(text.chars().count() / 2)
             .map_or(0, |(i, _)| i),
     );
-    let sources = Sources::List {
-        list_name: "fuzz.md".into(),
-        list: list.to_string(),
-        abstracts_name: "fuzz.jsonl".into(),
-        abstracts: abstracts.to_string(),
+    // Every reader sees the input: the first half as a Markdown list and as
+    // BibTeX, the second as a JSONL list and as enrichment.
+    let source = |name: &str, format: SourceFormat, text: &str| Source {
+        name: name.into(),
+        format,
+        text: text.to_string(),
+    };
+    let sources = Sources {
+        lists: vec![
+            source("fuzz.md", SourceFormat::Markdown, list),
+            source("fuzz.bib", SourceFormat::Bibtex, list),
+            source("fuzz.jsonl", SourceFormat::Jsonl, abstracts),
+        ],
+        enrichments: vec![source(
+            "fuzz-abstracts.jsonl",
+            SourceFormat::Jsonl,
+            abstracts,
+        )],
+        paths: None,
     };
     let collection = Collection::from_sources(&sources).expect("lists never fail to parse");
+    // An arXiv answer is untrusted input too: an error, never a panic.
+    let _ = mmsearch::arxiv::parse_feed(&text);
     for paper in &collection.papers {
         let _ = paper.lookup_keys();
         let _ = paper.main_link();
@@ -172,6 +199,18 @@ fn seeds() -> Vec<Vec<u8>> {
         .take(40)
         .map(|s| s.as_bytes().to_vec())
         .collect();
+    for fixture in [
+        include_str!("fixtures/zotero.bib"),
+        include_str!("fixtures/scholar.bib"),
+        include_str!("fixtures/awkward.bib"),
+        include_str!("fixtures/papers.jsonl"),
+        include_str!("fixtures/arxiv/two_papers.xml"),
+        include_str!("fixtures/arxiv/title_search.xml"),
+    ] {
+        // The first half of an input is read as Markdown and BibTeX, the
+        // second as JSONL: put the fixture on both sides.
+        out.push(format!("{fixture}{fixture}").into_bytes());
+    }
     out.push(
         format!(
             "{}{}",

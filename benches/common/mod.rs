@@ -55,10 +55,7 @@ pub fn collection(max_docs: Option<usize>) -> Collection {
             };
             Collection {
                 label: "scifact",
-                sources: Sources::Beir {
-                    name: path.display().to_string(),
-                    corpus,
-                },
+                sources: Sources::beir(path.display().to_string(), corpus),
                 beir_dir: Some(dir),
             }
         }

@@ -1,0 +1,109 @@
+//! Which collection a command works on. An index directory holds one
+//! collection: the shipped list by default, or the files the user gave with
+//! `--source`, which are remembered there so `mmsearch index` or a plain
+//! search later rebuilds from them when they change. What `mmsearch enrich`
+//! fetched is added to whichever collection it is.
+
+use std::path::{Path, PathBuf};
+
+use crate::corpus::{ListPath, Source, SourceFormat, SourcePaths, Sources};
+use crate::error::{Error, Result};
+use crate::store::IndexDir;
+
+/// The user's `--source`, `--source-format` and `--abstracts` arguments.
+#[derive(Debug, Clone, Default)]
+pub struct Given<'a> {
+    pub lists: &'a [PathBuf],
+    pub format: Option<SourceFormat>,
+    pub abstracts: &'a [PathBuf],
+}
+
+/// Where a collection's sources came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Shipped,
+    /// Given on this command line (and now remembered).
+    Given,
+    /// Read from the index directory's memory of an earlier `--source`.
+    Remembered,
+}
+
+/// The sources of the collection in `dir`, with the enrich cache added.
+/// Given sources replace the remembered ones (the index remembers them once
+/// it is built from them); a source that cannot be read is an error naming it.
+pub fn choose(dir: &IndexDir, given: &Given<'_>, shipped: bool) -> Result<(Sources, Origin)> {
+    let (remembered, origin) = if shipped {
+        (None, Origin::Shipped)
+    } else if given.lists.is_empty() {
+        match dir.remembered_sources()? {
+            Some(remembered) => (Some(remembered), Origin::Remembered),
+            None => (None, Origin::Shipped),
+        }
+    } else {
+        (Some(resolve_given(given)?), Origin::Given)
+    };
+    let mut sources = match &remembered {
+        None => Sources::shipped(),
+        Some(remembered) => read(remembered, origin == Origin::Remembered)?,
+    };
+    let cache = dir.enrichment_cache();
+    if cache.is_file() {
+        sources
+            .enrichments
+            .push(Source::read(&cache, SourceFormat::Jsonl)?);
+    }
+    Ok((sources, origin))
+}
+
+/// Makes the given paths absolute and settles each file's format.
+fn resolve_given(given: &Given<'_>) -> Result<SourcePaths> {
+    let absolute = |path: &Path| path.canonicalize().map_err(|e| Error::io(path, e));
+    let lists = given
+        .lists
+        .iter()
+        .map(|path| {
+            let format = match given.format {
+                Some(format) => format,
+                None => SourceFormat::from_path(path)?,
+            };
+            Ok(ListPath {
+                path: absolute(path)?,
+                format,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let abstracts = given
+        .abstracts
+        .iter()
+        .map(|p| absolute(p))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(SourcePaths { lists, abstracts })
+}
+
+fn read(remembered: &SourcePaths, from_memory: bool) -> Result<Sources> {
+    let explain = |e: Error| match (from_memory, e) {
+        (true, Error::Io { path, source }) => Error::Corpus {
+            path,
+            message: format!(
+                "this collection's source cannot be read ({source}); give the sources again \
+                 with `mmsearch index --source FILE...`, or `mmsearch index --shipped`"
+            ),
+        },
+        (_, e) => e,
+    };
+    let lists = remembered
+        .lists
+        .iter()
+        .map(|list| Source::read(&list.path, list.format).map_err(explain))
+        .collect::<Result<Vec<_>>>()?;
+    let enrichments = remembered
+        .abstracts
+        .iter()
+        .map(|path| Source::read(path, SourceFormat::Jsonl).map_err(explain))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Sources {
+        lists,
+        enrichments,
+        paths: Some(remembered.clone()),
+    })
+}
