@@ -8,9 +8,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::corpus::Sources;
+use crate::arxiv;
+use crate::collection::{self, Given};
+use crate::corpus::{SourceFormat, Sources};
 use crate::embed;
 use crate::engine::{self, Engine, EngineConfig, Hit, Mode, SearchOptions};
+use crate::enrich;
 use crate::error::{Error, Result};
 use crate::eval::{self, FusionParams, Judgments};
 use crate::filter::Filter;
@@ -46,12 +49,12 @@ enum Command {
     Similar(SimilarArgs),
     /// Print one paper's whole entry.
     Show(ShowArgs),
-    /// Build (or rebuild) the index of the shipped paper list.
-    Index {
-        /// Embed every paper again instead of reusing the vectors of unchanged ones.
-        #[arg(long)]
-        full: bool,
-    },
+    /// Build (or rebuild) the index: of --source files (remembered for later), else of the
+    /// sources remembered in the index directory, else of the shipped list.
+    Index(IndexArgs),
+    /// Fetch missing abstracts (and authors, dates, DOIs) from the arXiv API into the
+    /// collection's enrichment cache, then rebuild the index.
+    Enrich(EnrichArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -59,6 +62,42 @@ enum Command {
     },
     /// Measure retrieval quality (nDCG@10, MRR@10, Recall@100, MAP@100) on judged queries.
     Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+struct IndexArgs {
+    /// Embed every paper again instead of reusing the vectors of unchanged ones.
+    #[arg(long)]
+    full: bool,
+    /// Go back to the shipped list (forget remembered --source files).
+    #[arg(long, conflicts_with = "source")]
+    shipped: bool,
+    /// The format of the --source files (same as --source-format).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<SourceFormat>,
+}
+
+#[derive(Debug, Args)]
+struct EnrichArgs {
+    /// The arXiv API's query endpoint.
+    #[arg(long, env = "MMSEARCH_ARXIV_API", default_value = arxiv::DEFAULT_API, value_name = "URL")]
+    arxiv_api: String,
+    /// Seconds between requests; arXiv asks for at least 3 (smaller values are
+    /// accepted only for a server on this machine).
+    #[arg(long, default_value_t = 3.0, value_parser = parse_positive, value_name = "SECONDS")]
+    interval: f64,
+    /// Seconds before a request is given up (and retried).
+    #[arg(long, default_value_t = 30.0, value_parser = parse_positive, value_name = "SECONDS")]
+    timeout: f64,
+    /// arXiv ids per request (at most 100).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=100))]
+    batch_size: u16,
+    /// Ask again about papers an earlier run did not find on arXiv.
+    #[arg(long)]
+    retry_missing: bool,
+    /// Only fetch; leave the index to be rebuilt by the next search.
+    #[arg(long)]
+    no_index: bool,
 }
 
 #[derive(Debug, Args)]
@@ -97,12 +136,23 @@ struct GlobalArgs {
     /// Directory filled by `models/fetch` [default: $MMSEARCH_MODELS, ./models, the user data directory].
     #[arg(long, global = true, value_name = "DIR")]
     models_dir: Option<PathBuf>,
-    /// A paper list in the awesome-list Markdown format to search instead of the shipped one.
+    /// A paper list to search instead of the shipped one: Markdown awesome-list (.md),
+    /// JSONL (.jsonl), BibTeX (.bib) or BEIR corpus.jsonl. Repeat to build one collection
+    /// from several; the index directory remembers them.
     #[arg(long, global = true, value_name = "FILE")]
-    source: Option<PathBuf>,
-    /// Abstracts for --source: JSONL with `id` (the tag), `arxiv_id` and `abstract` per line.
+    source: Vec<PathBuf>,
+    /// Read every --source as this format instead of guessing from the file name.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "FORMAT",
+        requires = "source"
+    )]
+    source_format: Option<SourceFormat>,
+    /// Abstracts for --source papers: JSONL with `arxiv_id`, `id` (tag) or `title`, and `abstract`.
     #[arg(long, global = true, value_name = "FILE", requires = "source")]
-    abstracts: Option<PathBuf>,
+    abstracts: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -232,11 +282,37 @@ impl ResultArgs {
 }
 
 impl GlobalArgs {
-    /// The shipped list, or the user's `--source` (with `--abstracts`).
-    fn sources(&self) -> Result<Sources> {
-        match &self.source {
-            None => Ok(Sources::shipped()),
-            Some(list) => Sources::from_files(list, self.abstracts.as_deref()),
+    /// The collection's sources: the given `--source`s, else the remembered
+    /// ones, else the shipped list; plus the enrich cache.
+    fn sources(
+        &self,
+        config: &EngineConfig,
+        format: Option<SourceFormat>,
+        shipped: bool,
+    ) -> Result<Sources> {
+        let given = Given {
+            lists: &self.source,
+            format: self.source_format.or(format),
+            abstracts: &self.abstracts,
+        };
+        collection::choose(&IndexDir::new(&config.index_dir), &given, shipped).map(|(s, _)| s)
+    }
+
+    /// Opens the collection for a query. When a remembered source has gone
+    /// missing, search keeps answering from the index as last built.
+    fn open(&self, config: &EngineConfig, mode: Mode) -> Result<Engine> {
+        match self.sources(config, None, false) {
+            Ok(sources) => Engine::open(config, &sources, mode),
+            Err(e @ Error::Corpus { .. }) if self.source.is_empty() => {
+                match Engine::open_built(config, mode) {
+                    Ok(engine) => {
+                        eprintln!("mmsearch: warning: {e}; searching the index as last built");
+                        Ok(engine)
+                    }
+                    Err(_) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -259,7 +335,8 @@ pub fn run() -> Result<()> {
         Some(Command::Search(args)) => search(args, &cli.global),
         Some(Command::Similar(args)) => similar(args, &cli.global),
         Some(Command::Show(args)) => show(args, &cli.global),
-        Some(Command::Index { full }) => index(&cli.global, *full),
+        Some(Command::Index(args)) => index(&cli.global, args),
+        Some(Command::Enrich(args)) => enrich(&cli.global, args),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut command, "mmsearch", &mut std::io::stdout());
@@ -287,7 +364,7 @@ fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
         ));
     }
     let config = global.config()?;
-    let mut engine = Engine::open(&config, &global.sources()?, args.results.mode)?;
+    let mut engine = global.open(&config, args.results.mode)?;
     let options = args.results.options(FusionKind::Linear);
     let query = query.trim();
     let vector = engine.embed_if_needed(query, options.mode)?;
@@ -308,7 +385,7 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
     } else {
         Mode::Keyword
     };
-    let mut engine = Engine::open(&config, &global.sources()?, mode)?;
+    let mut engine = global.open(&config, mode)?;
     let seeds = args
         .papers
         .iter()
@@ -339,7 +416,7 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
 
 fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
     let config = global.config()?;
-    let engine = Engine::open(&config, &global.sources()?, Mode::Keyword)?;
+    let engine = global.open(&config, Mode::Keyword)?;
     let paper = &engine.papers()[resolve(engine.papers(), &args.paper)?];
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -392,17 +469,17 @@ fn print_hits(
 /// Length of a snippet in the listing.
 const SNIPPET_CHARS: usize = 160;
 
-fn index(global: &GlobalArgs, full: bool) -> Result<()> {
+fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
     let config = global.config()?;
     let models_dir = embed::locate_models_dir(config.models_dir.as_deref())?;
     let dir = IndexDir::new(&config.index_dir);
-    let report = engine::build(
-        &dir,
-        &global.sources()?,
-        &models_dir,
-        !full,
-        config.progress,
-    )?;
+    let sources = global.sources(&config, args.format, args.shipped)?;
+    let report = engine::build(&dir, &sources, &models_dir, !args.full, config.progress)?;
+    print_build_report(&report, &config);
+    Ok(())
+}
+
+fn print_build_report(report: &engine::BuildReport, config: &EngineConfig) {
     println!(
         "indexed {} papers ({} with an abstract; embedded {}, reused {}) in {:.1} s into {}",
         report.papers,
@@ -412,7 +489,72 @@ fn index(global: &GlobalArgs, full: bool) -> Result<()> {
         report.seconds,
         config.index_dir.display()
     );
-    Ok(())
+}
+
+fn enrich(global: &GlobalArgs, args: &EnrichArgs) -> Result<()> {
+    let config = global.config()?;
+    let interval = std::time::Duration::from_secs_f64(args.interval);
+    if interval < enrich::ARXIV_INTERVAL && !is_local(&args.arxiv_api) {
+        return Err(Error::Usage(
+            "arXiv asks for at most one request every 3 seconds; --interval below 3 is only \
+             for a server on this machine"
+                .into(),
+        ));
+    }
+    let dir = IndexDir::new(&config.index_dir);
+    let sources = global.sources(&config, None, false)?;
+    let options = enrich::EnrichOptions {
+        api: args.arxiv_api.clone(),
+        interval,
+        timeout: std::time::Duration::from_secs_f64(args.timeout),
+        batch_size: usize::from(args.batch_size),
+        retry_missing: args.retry_missing,
+        progress: config.progress,
+    };
+    let mut warnings = Vec::new();
+    let cache = dir.enrichment_cache();
+    let result = enrich::enrich(&sources, &cache, &options, &mut warnings);
+    for warning in &warnings {
+        eprintln!("mmsearch: warning: {warning}");
+    }
+    let report = result?;
+    for failure in &report.failures {
+        eprintln!("mmsearch: enrich: {failure}");
+    }
+    println!(
+        "enrich: {} papers lacked an abstract; fetched {} by arXiv id and {} by title, {} not on \
+         arXiv, {} answered by an earlier run ({} requests); cache {}",
+        report.missing,
+        report.fetched_by_id,
+        report.fetched_by_title,
+        report.not_found,
+        report.cached,
+        report.requests,
+        cache.display()
+    );
+    if report.fetched() > 0 && !args.no_index {
+        let models_dir = embed::locate_models_dir(config.models_dir.as_deref())?;
+        let sources = global.sources(&config, None, false)?;
+        let built = engine::build(&dir, &sources, &models_dir, true, config.progress)?;
+        print_build_report(&built, &config);
+    }
+    if report.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Arxiv(format!(
+            "{} request(s) failed (above); run `mmsearch enrich` again to retry them",
+            report.failures.len()
+        )))
+    }
+}
+
+/// Whether a URL names this machine, where a test server may go faster
+/// than arXiv's terms allow.
+fn is_local(url: &str) -> bool {
+    url.parse::<ureq::http::Uri>()
+        .ok()
+        .and_then(|uri| uri.host().map(str::to_string))
+        .is_some_and(|host| matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1"))
 }
 
 fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
@@ -420,10 +562,8 @@ fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
     let (collection, sources, judgments, train) = match &args.beir {
         Some(dir) => {
             let corpus_path = dir.join("corpus.jsonl");
-            let sources = Sources::Beir {
-                name: corpus_path.display().to_string(),
-                corpus: eval::read(&corpus_path)?,
-            };
+            let sources =
+                Sources::beir(corpus_path.display().to_string(), eval::read(&corpus_path)?);
             if global.index_dir.is_none() {
                 config.index_dir = eval::beir_index_dir(dir)?;
             }
@@ -449,6 +589,11 @@ fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
                 return Err(Error::Usage(
                     "the shipped judgments have only a test split".into(),
                 ));
+            }
+            // The user's index dir may hold their own collection; the
+            // shipped judgments need the shipped list.
+            if global.index_dir.is_none() {
+                config.index_dir = eval::shipped_index_dir()?;
             }
             let (name, judgments) = if args.related {
                 (

@@ -7,10 +7,14 @@
 //! crash-safely, `engine` runs searches, `output` prints them and `cli`
 //! is the command line.
 
+pub mod arxiv;
+pub mod bibtex;
 pub mod cli;
+pub mod collection;
 pub mod corpus;
 pub mod embed;
 pub mod engine;
+pub mod enrich;
 pub mod error;
 pub mod eval;
 pub mod filter;
