@@ -1,8 +1,8 @@
 //! Reader throughput: how long it takes to turn a large export into papers
 //! (no embedding). A 5,000-entry Zotero export and a 5,000-line JSONL dump,
-//! made by repeating the test fixtures with fresh keys, ids and titles so
-//! nothing merges; and the same BibTeX entries plus the shipped Markdown
-//! list read as one collection (merging across sources).
+//! made by repeating the test fixtures with fresh keys, ids, titles and
+//! DOIs, and with their arXiv ids hidden, so nothing merges; and the same
+//! BibTeX entries plus the shipped Markdown list read as one collection.
 //!
 //! Run: `cargo bench --bench readers`
 
@@ -31,7 +31,8 @@ fn bibtex() -> String {
             .replace("title = {", &format!("title = {{Copy {copy}: "))
             .replace("doi = {", &format!("doi = {{10.9999/{copy}."))
             .replace("arxiv.org/abs/", &format!("example.org/{copy}/"))
-            .replace("arXiv:", "ref:")
+            .replace("arXiv", "preprint")
+            .replace("eprint", "old_eprint")
     })
 }
 
@@ -39,7 +40,7 @@ fn jsonl() -> String {
     let fixture = include_str!("../tests/fixtures/papers.jsonl");
     repeat(fixture, 5, |text, copy| {
         text.replace("\"title\": \"", &format!("\"title\": \"Copy {copy}: "))
-            .replace("\"arxiv_id\": \"", &format!("\"arxiv_id\": \"{copy}"))
+            .replace("\"arxiv_id\"", "\"old_arxiv_id\"")
             .replace("\"doi\": \"", &format!("\"doi\": \"10.9999/{copy}."))
             .replace("\"id\": \"", &format!("\"id\": \"c{copy}-"))
     })
@@ -72,6 +73,7 @@ fn bench_readers(c: &mut Criterion) {
     ]);
     let bib_papers = Collection::from_sources(&bib).expect("reads").papers.len();
     let json_papers = Collection::from_sources(&json).expect("reads").papers.len();
+    let mixed_papers = Collection::from_sources(&mixed).expect("reads").papers.len();
     eprintln!("readers: {bib_papers} BibTeX papers, {json_papers} JSONL papers");
 
     let mut group = c.benchmark_group("readers");
@@ -85,6 +87,7 @@ fn bench_readers(c: &mut Criterion) {
     group.bench_function("jsonl_5000_lines", |b| {
         b.iter(|| Collection::from_sources(black_box(&json)))
     });
+    group.throughput(Throughput::Elements(mixed_papers as u64));
     group.bench_function("markdown_plus_bibtex_merged", |b| {
         b.iter(|| Collection::from_sources(black_box(&mixed)))
     });
