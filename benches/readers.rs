@@ -73,7 +73,10 @@ fn bench_readers(c: &mut Criterion) {
     ]);
     let bib_papers = Collection::from_sources(&bib).expect("reads").papers.len();
     let json_papers = Collection::from_sources(&json).expect("reads").papers.len();
-    let mixed_papers = Collection::from_sources(&mixed).expect("reads").papers.len();
+    let mixed_papers = Collection::from_sources(&mixed)
+        .expect("reads")
+        .papers
+        .len();
     eprintln!("readers: {bib_papers} BibTeX papers, {json_papers} JSONL papers");
 
     let mut group = c.benchmark_group("readers");

@@ -513,7 +513,9 @@ fn enrich(global: &GlobalArgs, args: &EnrichArgs) -> Result<()> {
     };
     let mut warnings = Vec::new();
     let cache = dir.enrichment_cache();
+    let fetching = dir.enrich_lock()?;
     let result = enrich::enrich(&sources, &cache, &options, &mut warnings);
+    drop(fetching);
     for warning in &warnings {
         eprintln!("mmsearch: warning: {warning}");
     }

@@ -30,6 +30,7 @@ const LOCK: &str = ".lock";
 const SOURCES: &str = "sources.json";
 /// Abstracts and metadata fetched by `mmsearch enrich`.
 const ENRICHMENT_CACHE: &str = "enrichment.jsonl";
+const ENRICH_LOCK: &str = ".enrich.lock";
 
 /// Writes `bytes` to `path` so that a reader (or a crash) sees either the
 /// old file or the new one, never a part: a temporary file beside it,
@@ -161,6 +162,28 @@ impl IndexDir {
     /// Where `mmsearch enrich` keeps what it fetched for this collection.
     pub fn enrichment_cache(&self) -> PathBuf {
         self.root.join(ENRICHMENT_CACHE)
+    }
+
+    /// Held by `mmsearch enrich` while it fetches, so two runs cannot
+    /// overwrite each other's answers in the cache. Does not wait: a second
+    /// run is told and stops.
+    pub fn enrich_lock(&self) -> Result<WriteLock> {
+        std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let path = self.root.join(ENRICH_LOCK);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(WriteLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Usage(format!(
+                "another `mmsearch enrich` is running on {}; wait for it to finish",
+                self.root.display()
+            ))),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        }
     }
 
     /// The live generation, if a build ever completed.

@@ -248,6 +248,23 @@ fn write_list(dir: &Path) -> PathBuf {
     path
 }
 
+/// A list of the first `n` papers the fake arXiv knows, by arXiv id only.
+fn write_id_list(dir: &Path, n: usize) -> PathBuf {
+    let path = dir.join("ids.jsonl");
+    let lines: String = [
+        ("llava", "2304.08485"),
+        ("llama", "2302.13971"),
+        ("resnet", "1512.03385"),
+    ][..n]
+        .iter()
+        .map(|(id, arxiv)| {
+            format!("{{\"id\": \"{id}\", \"title\": \"{id}\", \"arxiv_id\": \"{arxiv}\"}}\n")
+        })
+        .collect();
+    std::fs::write(&path, lines).expect("write list");
+    path
+}
+
 struct Run {
     code: Option<i32>,
     stdout: String,
@@ -395,13 +412,7 @@ fn a_503_is_retried_and_then_succeeds() {
         }
     });
     let files = tempfile::tempdir().expect("temp dir");
-    let list = files.path().join("two.jsonl");
-    std::fs::write(
-        &list,
-        "{\"id\": \"llava\", \"title\": \"Visual Instruction Tuning\", \"arxiv_id\": \"2304.08485\"}\n\
-         {\"id\": \"llama\", \"title\": \"LLaMA\", \"arxiv_id\": \"2302.13971\"}\n",
-    )
-    .expect("write");
+    let list = write_id_list(files.path(), 2);
     let index = tempfile::tempdir().expect("temp dir");
     let run = enrich(
         index.path(),
@@ -513,7 +524,8 @@ fn offline_is_one_line_and_leaves_cache_and_index_alone() {
 }
 
 /// Killed after the first batch was answered: the cache keeps that batch,
-/// and the next run asks only for the rest.
+/// and the next run asks only for the rest. While it runs, a second run
+/// refuses to start.
 #[test]
 fn an_interrupted_run_resumes_where_it_stopped() {
     let server = FakeArxiv::start(|n| if n == 0 { Reply::Arxiv } else { Reply::Hang });
@@ -544,6 +556,17 @@ fn an_interrupted_run_resumes_where_it_stopped() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(server.requests().len(), 2, "the second batch is in flight");
+    // A second run meanwhile is told and stops, instead of racing for the cache.
+    let second = enrich(index.path(), &list, &server.url, &["--interval", "0.05"]);
+    assert_eq!(second.code, Some(2));
+    assert!(
+        second
+            .stderr
+            .contains("another `mmsearch enrich` is running"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(server.requests().len(), 2, "the second run asked nothing");
     child.kill().expect("kill");
     child.wait().expect("wait");
     let rows = cache_rows(index.path());
@@ -577,14 +600,7 @@ fn an_interrupted_run_resumes_where_it_stopped() {
 fn requests_are_three_seconds_apart_by_default() {
     let server = FakeArxiv::start(|_| Reply::Arxiv);
     let files = tempfile::tempdir().expect("temp dir");
-    let list = files.path().join("three.jsonl");
-    std::fs::write(
-        &list,
-        "{\"id\": \"llava\", \"title\": \"Visual Instruction Tuning\", \"arxiv_id\": \"2304.08485\"}\n\
-         {\"id\": \"llama\", \"title\": \"LLaMA\", \"arxiv_id\": \"2302.13971\"}\n\
-         {\"id\": \"resnet\", \"title\": \"ResNet\", \"arxiv_id\": \"1512.03385\"}\n",
-    )
-    .expect("write");
+    let list = write_id_list(files.path(), 3);
     let index = tempfile::tempdir().expect("temp dir");
     let run = enrich(
         index.path(),
