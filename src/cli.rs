@@ -70,7 +70,7 @@ struct IndexArgs {
     #[arg(long)]
     full: bool,
     /// Go back to the shipped list (forget remembered --source files).
-    #[arg(long, conflicts_with = "source")]
+    #[arg(long)]
     shipped: bool,
     /// The format of the --source files (same as --source-format).
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -473,6 +473,11 @@ fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
     let config = global.config()?;
     let models_dir = embed::locate_models_dir(config.models_dir.as_deref())?;
     let dir = IndexDir::new(&config.index_dir);
+    if args.shipped && !global.source.is_empty() {
+        return Err(Error::Usage(
+            "--shipped indexes the shipped list; it cannot be combined with --source".into(),
+        ));
+    }
     let sources = global.sources(&config, args.format, args.shipped)?;
     let report = engine::build(&dir, &sources, &models_dir, !args.full, config.progress)?;
     print_build_report(&report, &config);

@@ -237,6 +237,10 @@ fn an_unknown_extension_needs_source_format() {
         ],
     );
     assert_eq!(code, Some(0), "{stderr}");
+    // Asking for the shipped list and a source at once is a contradiction.
+    let (code, _, stderr) = run(index.path(), &["--source", s(&refs), "index", "--shipped"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--shipped"), "{stderr}");
 }
 
 /// `mmsearch index --source ...` once; later a plain `index` or search uses
