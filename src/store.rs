@@ -112,14 +112,7 @@ impl IndexDir {
     /// set) while another mmsearch builds here. Searches never take it:
     /// they keep reading the live generation during a build.
     pub fn lock(&self, tell: bool) -> Result<WriteLock> {
-        std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
-        let path = self.root.join(LOCK);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let (file, path) = self.lock_file(LOCK)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -164,18 +157,24 @@ impl IndexDir {
         self.root.join(ENRICHMENT_CACHE)
     }
 
-    /// Held by `mmsearch enrich` while it fetches, so two runs cannot
-    /// overwrite each other's answers in the cache. Does not wait: a second
-    /// run is told and stops.
-    pub fn enrich_lock(&self) -> Result<WriteLock> {
+    /// Opens (creating it and the directory) a file that is only ever locked.
+    fn lock_file(&self, name: &str) -> Result<(std::fs::File, PathBuf)> {
         std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
-        let path = self.root.join(ENRICH_LOCK);
+        let path = self.root.join(name);
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
+        Ok((file, path))
+    }
+
+    /// Held by `mmsearch enrich` while it fetches, so two runs cannot
+    /// overwrite each other's answers in the cache. Does not wait: a second
+    /// run is told and stops.
+    pub fn enrich_lock(&self) -> Result<WriteLock> {
+        let (file, path) = self.lock_file(ENRICH_LOCK)?;
         match file.try_lock() {
             Ok(()) => Ok(WriteLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(Error::Usage(format!(
