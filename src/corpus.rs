@@ -87,7 +87,7 @@ impl Paper {
     }
 
     /// Normalised strings that count as an exact lookup of this paper:
-    /// title, every tag and tag name (`LLaVA-PruMerge`), arXiv id and ids.
+    /// title, every tag and tag name (`LLaVA-PruMerge`), arXiv id, DOI and ids.
     pub fn lookup_keys(&self) -> Vec<String> {
         let mut keys = vec![normalize_key(&self.title)];
         for tag in &self.tags {
@@ -96,6 +96,9 @@ impl Paper {
         }
         if let Some(id) = &self.arxiv_id {
             keys.push(normalize_key(id));
+        }
+        if let Some(doi) = &self.doi {
+            keys.push(normalize_key(doi));
         }
         keys.extend(self.aliases().iter().map(|a| normalize_key(a)));
         keys.retain(|k| !k.is_empty());

@@ -173,6 +173,14 @@ fn each_format_is_read_by_its_extension() {
     assert_eq!(ddpm["year"], 2020);
     let bert = show_json(index.path(), "bert");
     assert_eq!(bert["doi"], "10.18653/v1/n19-1423");
+    // A DOI as written elsewhere finds the paper, in `show` and in search.
+    assert_eq!(
+        show_json(index.path(), "10.18653/v1/N19-1423")["id"],
+        "bert"
+    );
+    let doc = search_json_in(index.path(), &["--mode", "keyword", "10.18653/v1/N19-1423"]);
+    assert_eq!(doc["hits"][0]["id"], "bert");
+    assert_eq!(doc["hits"][0]["exact_match"], true);
     assert_eq!(bert["venue"], "NAACL");
     let chinese = show_json(index.path(), "大规模视觉语言模型综述");
     assert_eq!(chinese["authors"][0], "张三");
