@@ -295,7 +295,7 @@ impl GlobalArgs {
             format: self.source_format.or(format),
             abstracts: &self.abstracts,
         };
-        collection::choose(&IndexDir::new(&config.index_dir), &given, shipped).map(|(s, _)| s)
+        collection::choose(&IndexDir::new(&config.index_dir), &given, shipped)
     }
 
     /// Opens the collection for a query. When a remembered source has gone

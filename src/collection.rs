@@ -18,33 +18,19 @@ pub struct Given<'a> {
     pub abstracts: &'a [PathBuf],
 }
 
-/// Where a collection's sources came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    Shipped,
-    /// Given on this command line (and now remembered).
-    Given,
-    /// Read from the index directory's memory of an earlier `--source`.
-    Remembered,
-}
-
 /// The sources of the collection in `dir`, with the enrich cache added.
 /// Given sources replace the remembered ones (the index remembers them once
 /// it is built from them); a source that cannot be read is an error naming it.
-pub fn choose(dir: &IndexDir, given: &Given<'_>, shipped: bool) -> Result<(Sources, Origin)> {
-    let (remembered, origin) = if shipped {
-        (None, Origin::Shipped)
-    } else if given.lists.is_empty() {
-        match dir.remembered_sources()? {
-            Some(remembered) => (Some(remembered), Origin::Remembered),
-            None => (None, Origin::Shipped),
-        }
+pub fn choose(dir: &IndexDir, given: &Given<'_>, shipped: bool) -> Result<Sources> {
+    let mut sources = if shipped {
+        Sources::shipped()
+    } else if !given.lists.is_empty() {
+        read(&resolve_given(given)?, false)?
     } else {
-        (Some(resolve_given(given)?), Origin::Given)
-    };
-    let mut sources = match &remembered {
-        None => Sources::shipped(),
-        Some(remembered) => read(remembered, origin == Origin::Remembered)?,
+        match dir.remembered_sources()? {
+            Some(remembered) => read(&remembered, true)?,
+            None => Sources::shipped(),
+        }
     };
     let cache = dir.enrichment_cache();
     if cache.is_file() {
@@ -52,7 +38,7 @@ pub fn choose(dir: &IndexDir, given: &Given<'_>, shipped: bool) -> Result<(Sourc
             .enrichments
             .push(Source::read(&cache, SourceFormat::Jsonl)?);
     }
-    Ok((sources, origin))
+    Ok(sources)
 }
 
 /// Makes the given paths absolute and settles each file's format.

@@ -649,22 +649,6 @@ impl Enrichment {
             add_link(paper, "arXiv", &format!("https://arxiv.org/abs/{id}"));
         }
     }
-
-    pub fn abstract_for(&self, arxiv_id: Option<&str>, tag: &str) -> Option<String> {
-        let paper = Paper {
-            tags: vec![tag.to_string()],
-            arxiv_id: arxiv_id.map(str::to_string),
-            ..Paper::default()
-        };
-        self.row_for(&paper).and_then(|r| r.abstract_text.clone())
-    }
-}
-
-/// Reads one enrichment JSONL (see `Enrichment::extend`).
-pub fn parse_enrichment(text: &str, name: &str, warnings: &mut Vec<String>) -> Enrichment {
-    let mut out = Enrichment::default();
-    out.extend(text, name, warnings);
-    out
 }
 
 /// `https://doi.org/10.1109/CVPR.2016.90` and `doi:10.1109/cvpr.2016.90`
@@ -901,16 +885,10 @@ pub fn parse_beir_corpus(text: &str, name: &str) -> Result<Vec<Paper>> {
     Ok(papers)
 }
 
-/// Entries that are the same paper become one paper keeping every tag and
-/// section: same arXiv id, else same DOI, else equal normalised title
-/// (unless their arXiv ids or DOIs say they differ).
-pub fn merge_duplicates(entries: Vec<Paper>) -> Vec<Paper> {
-    let mut merger = Merger::default();
-    entries.into_iter().for_each(|entry| merger.add(entry));
-    merger.finish()
-}
-
-/// Merges entries one at a time (see `merge_duplicates`).
+/// Merges entries one at a time: entries that are the same paper become
+/// one paper keeping every tag and section. Same arXiv id, else same DOI,
+/// else equal normalised title (unless their arXiv ids or DOIs say they
+/// differ).
 #[derive(Default)]
 pub struct Merger {
     merged: Vec<Paper>,
@@ -1029,9 +1007,15 @@ mod tests {
         let text =
             "{\"id\":\"a\",\"abstract\":\"x\"}\nnot json\n{\"id\":\"b\",\"abstract\":\"y\"}\n";
         let mut warnings = Vec::new();
-        let e = parse_enrichment(text, "f.jsonl", &mut warnings);
+        let mut e = Enrichment::default();
+        e.extend(text, "f.jsonl", &mut warnings);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].starts_with("f.jsonl:2:"));
-        assert_eq!(e.abstract_for(None, "b").as_deref(), Some("y"));
+        let mut paper = Paper {
+            tags: vec!["b".into()],
+            ..Paper::default()
+        };
+        e.fill(&mut paper);
+        assert_eq!(paper.abstract_text.as_deref(), Some("y"));
     }
 }
