@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mmsearch::fusion::{self, Fusion};
+use mmsearch::search::fusion::{self, Fusion};
 
 const LEG: usize = 100;
 

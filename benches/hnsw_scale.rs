@@ -1,4 +1,4 @@
-//! How the semantic leg (hnsw_rs through `mmsearch::vector::VectorIndex`,
+//! How the semantic leg (hnsw_rs through `mmsearch::index::vector::VectorIndex`,
 //! with the engine's graph settings) scales: N synthetic 384-d unit vectors,
 //! clustered like text embeddings (1,000 random centroids plus noise), then
 //! build time, memory, recall against exact search and query latency.
@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use hnsw_rs::prelude::{DistCosine, Distance};
-use mmsearch::vector::VectorIndex;
+use mmsearch::index::vector::VectorIndex;
 
 const DIM: usize = 384;
 const CENTROIDS: usize = 1_000;

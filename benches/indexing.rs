@@ -20,10 +20,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use mmsearch::corpus::{Collection, Paper};
+use mmsearch::Events;
+use mmsearch::collection::Collection;
 use mmsearch::embed::{self, Embedder};
-use mmsearch::engine;
-use mmsearch::store::IndexDir;
+use mmsearch::index::build as engine;
+use mmsearch::index::store::IndexDir;
+use mmsearch::paper::Paper;
 
 const DOCS: usize = 200;
 
@@ -53,7 +55,10 @@ fn bench_indexing(c: &mut Criterion) {
 
     group.bench_function("embed_engine_batches", |b| {
         b.iter(|| {
-            black_box(engine::embed_with_progress(&mut embedder, &texts, false).expect("embedded"))
+            black_box(
+                engine::embed_with_progress(&mut embedder, &texts, &Events::none())
+                    .expect("embedded"),
+            )
         })
     });
 
@@ -66,7 +71,7 @@ fn bench_indexing(c: &mut Criterion) {
                     &collection.sources,
                     &models,
                     false,
-                    false,
+                    &Events::none(),
                 )
                 .expect("index built");
                 assert_eq!(report.papers, texts.len());
@@ -80,11 +85,24 @@ fn bench_indexing(c: &mut Criterion) {
     // the live index (as after editing metadata only).
     let warm = tempfile::tempdir().expect("temporary directory");
     let warm_dir = IndexDir::new(warm.path().join("index"));
-    engine::build(&warm_dir, &collection.sources, &models, false, false).expect("index built");
+    engine::build(
+        &warm_dir,
+        &collection.sources,
+        &models,
+        false,
+        &Events::none(),
+    )
+    .expect("index built");
     group.bench_function("rebuild_reusing_vectors", |b| {
         b.iter(|| {
-            let report = engine::build(&warm_dir, &collection.sources, &models, true, false)
-                .expect("index rebuilt");
+            let report = engine::build(
+                &warm_dir,
+                &collection.sources,
+                &models,
+                true,
+                &Events::none(),
+            )
+            .expect("index rebuilt");
             black_box(report.papers)
         })
     });

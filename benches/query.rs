@@ -15,8 +15,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mmsearch::engine::{Mode, SearchOptions};
-use mmsearch::fusion::Fusion;
+use mmsearch::search::engine::{Mode, SearchOptions};
+use mmsearch::search::fusion::Fusion;
 
 const QUERIES: usize = 20;
 
@@ -30,7 +30,7 @@ fn options(mode: Mode) -> SearchOptions {
 
 fn bench_queries(c: &mut Criterion) {
     let collection = common::collection(None);
-    let mut engine = common::open_engine(&collection);
+    let engine = common::open_engine(&collection);
     let queries = common::queries(&collection, QUERIES);
     assert!(!queries.is_empty(), "no test queries");
     let vectors: Vec<Vec<f32>> = queries

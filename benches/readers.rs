@@ -10,7 +10,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mmsearch::corpus::{Collection, Source, SourceFormat, Sources};
+use mmsearch::collection::{Collection, Sources};
+use mmsearch::read::{Source, SourceFormat};
 
 const ENTRIES: usize = 5_000;
 
@@ -54,6 +55,7 @@ fn collection(lists: Vec<(SourceFormat, String)>) -> Sources {
                 name: "bench".into(),
                 format,
                 text,
+                lossy: false,
             })
             .collect(),
         enrichments: Vec::new(),
@@ -67,7 +69,7 @@ fn bench_readers(c: &mut Criterion) {
     let mixed = collection(vec![
         (
             SourceFormat::Markdown,
-            mmsearch::corpus::SHIPPED_LIST.to_string(),
+            mmsearch::collection::SHIPPED_LIST.to_string(),
         ),
         (SourceFormat::Bibtex, bibtex()),
     ]);

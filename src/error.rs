@@ -1,5 +1,6 @@
 //! One error type for the whole crate, so every failure reaches the user as a
 //! single line with a stable exit code instead of a panic or a backtrace.
+//! Variants are typed so callers decide by kind, never by message text.
 
 use std::path::PathBuf;
 
@@ -14,37 +15,99 @@ pub enum Error {
     #[error("{0}; run `models/fetch` (or pass --models-dir / set MMSEARCH_MODELS)")]
     Model(String),
 
-    /// A paper list or enrichment file could not be read or understood.
-    #[error("{path}: {message}")]
-    Corpus { path: PathBuf, message: String },
+    /// A paper list or enrichment file could not be understood.
+    #[error("{}: {message}", path.display())]
+    Source {
+        /// The file (or "shipped list").
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// A source file could not be read at all. `remembered` says the index
+    /// directory named it (the user did not give it this time), so search
+    /// can go on with the index as last built.
+    #[error("{}: {}", path.display(), unreadable(source, *remembered))]
+    SourceUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be read.
+        #[source]
+        source: std::io::Error,
+        /// Remembered by the index rather than given on the command line.
+        remembered: bool,
+    },
 
     /// The on-disk index is missing pieces, damaged, or was built by something else.
-    #[error("index at {path}: {message}")]
-    Index { path: PathBuf, message: String },
+    #[error("index at {}: {what}", path.display())]
+    Index {
+        /// The index directory (or generation).
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
 
     /// A file system operation failed; the path says where.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", path.display())]
     Io {
+        /// Where it failed.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
 
-    /// The arXiv API could not be reached at all (offline, DNS, refused).
-    #[error(
-        "cannot reach the arXiv API at {url} ({message}); search keeps working with what mmsearch already has"
-    )]
-    Offline { url: String, message: String },
+    /// Talking to the arXiv API failed; the kind says how.
+    #[error("{kind}")]
+    Arxiv {
+        /// How it failed.
+        kind: ArxivError,
+    },
 
-    /// The arXiv API answered, but not usefully (HTTP errors after retries, malformed XML).
-    #[error("arXiv API: {0}")]
-    Arxiv(String),
-
+    /// The keyword index (tantivy) failed.
     #[error("keyword index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 
+    /// JSON could not be written or read.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+
+    /// A bug or an environment mmsearch cannot work in (no home directory).
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// How a conversation with the arXiv API failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArxivError {
+    /// The API could not be reached at all (offline, DNS, refused): a run stops.
+    #[error(
+        "cannot reach the arXiv API at {url} ({message}); search keeps working with what mmsearch already has"
+    )]
+    Offline {
+        /// The endpoint.
+        url: String,
+        /// What the network said.
+        message: String,
+    },
+    /// The API answered, but not usefully (HTTP errors after retries,
+    /// malformed XML): this request is given up, a run goes on.
+    #[error("arXiv API: {0}")]
+    Answer(String),
+    /// Some requests of a run failed (reported above); what was fetched is kept.
+    #[error("arXiv API: {0} request(s) failed (above); run `mmsearch enrich` again to retry them")]
+    Incomplete(usize),
+}
+
+fn unreadable(source: &std::io::Error, remembered: bool) -> String {
+    if remembered {
+        format!(
+            "this collection's source cannot be read ({source}); give the sources again \
+             with `mmsearch index --source FILE...`, or `mmsearch index --shipped`"
+        )
+    } else {
+        source.to_string()
+    }
 }
 
 impl Error {
@@ -57,12 +120,27 @@ impl Error {
         }
     }
 
-    pub fn index(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    /// A damaged or unusable index at `path`.
+    pub fn index(path: impl Into<PathBuf>, what: impl Into<String>) -> Self {
         Error::Index {
             path: path.into(),
-            message: message.into(),
+            what: what.into(),
+        }
+    }
+
+    /// An arXiv answer that is not usable.
+    pub fn arxiv(message: impl Into<String>) -> Self {
+        Error::Arxiv {
+            kind: ArxivError::Answer(message.into()),
         }
     }
 }
 
+impl From<ArxivError> for Error {
+    fn from(kind: ArxivError) -> Self {
+        Error::Arxiv { kind }
+    }
+}
+
+/// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,34 +1,29 @@
 //! mmsearch: hybrid (keyword + semantic) search over research-paper lists.
 //!
-//! The pipeline, one module per concern:
-//! `corpus` reads lists into papers, `embed` turns text into vectors,
-//! `keyword` (tantivy BM25) and `vector` (hnsw_rs) are the two legs,
-//! `fusion` combines their rankings, `store` keeps the index on disk
-//! crash-safely, `engine` runs searches, `output` prints them and `cli`
-//! is the command line.
+//! One folder per concern, in the order a paper meets them: `read` turns
+//! files into entries, `paper` holds what a paper is and its identity rules,
+//! `collection` merges entries into papers, `embed` turns text into vectors,
+//! `index` keeps both legs (tantivy BM25, hnsw_rs) on disk crash-safely,
+//! `search` runs and fuses queries into shareable results, `eval` measures,
+//! `enrich` fetches abstracts from arXiv, and `cli` is the only part that
+//! prints. `config` is the only reader of environment variables; `events` is
+//! how the library tells the CLI about progress and warnings.
 
-pub mod arxiv;
-pub mod bibtex;
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod collection;
-pub mod corpus;
+pub mod config;
 pub mod embed;
-pub mod engine;
 pub mod enrich;
 pub mod error;
 pub mod eval;
-pub mod filter;
-pub mod fusion;
-pub mod keyword;
-pub mod metrics;
-pub mod output;
-pub mod resolve;
-pub mod store;
-pub mod vector;
+pub mod events;
+pub mod index;
+pub mod paper;
+pub mod read;
+pub mod search;
 
 pub use error::{Error, Result};
-
-/// Where mmsearch keeps per-user data (models, indexes) when not told otherwise.
-pub fn project_dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "", "mmsearch")
-}
+pub use events::{Event, Events};
+pub use search::engine::Engine;

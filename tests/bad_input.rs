@@ -163,13 +163,13 @@ fn non_utf8_bytes_are_replaced_with_a_warning() {
 
 #[test]
 fn a_50_mb_list_of_duplicate_entries_merges_into_its_papers() {
-    let shipped = mmsearch::corpus::SHIPPED_LIST.as_bytes();
+    let shipped = mmsearch::collection::SHIPPED_LIST.as_bytes();
     let copies = 50 * 1024 * 1024 / shipped.len() + 1;
     let mut big = Vec::with_capacity(copies * shipped.len());
     for _ in 0..copies {
         big.extend_from_slice(shipped);
     }
-    let out = index_list(&big, mmsearch::corpus::SHIPPED_ABSTRACTS.as_bytes());
+    let out = index_list(&big, mmsearch::collection::SHIPPED_ABSTRACTS.as_bytes());
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
         out.stdout
@@ -181,11 +181,11 @@ fn a_50_mb_list_of_duplicate_entries_merges_into_its_papers() {
 
 #[test]
 fn malformed_enrichment_lines_are_reported_by_line_and_the_rest_kept() {
-    let mut lines: Vec<&str> = mmsearch::corpus::SHIPPED_ABSTRACTS.lines().collect();
+    let mut lines: Vec<&str> = mmsearch::collection::SHIPPED_ABSTRACTS.lines().collect();
     lines.insert(2, "{\"id\": \"broken\", \"abstract\": ");
     lines.insert(5, "not json at all");
     let out = index_list(
-        mmsearch::corpus::SHIPPED_LIST.as_bytes(),
+        mmsearch::collection::SHIPPED_LIST.as_bytes(),
         (lines.join("\n") + "\n").as_bytes(),
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);

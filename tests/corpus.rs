@@ -1,19 +1,20 @@
 //! The awesome-list reader over the shipped list: every quirk listed in the
 //! data README must come out right, since search quality starts here.
 
-use mmsearch::corpus::{Collection, Sources, parse_awesome_list};
+use mmsearch::collection::{Collection, Sources};
+use mmsearch::read::markdown::parse_awesome_list;
 
 fn shipped() -> Collection {
     Collection::from_sources(&Sources::shipped()).expect("shipped list reads")
 }
 
-fn paper<'a>(c: &'a Collection, id: &str) -> &'a mmsearch::corpus::Paper {
+fn paper<'a>(c: &'a Collection, id: &str) -> &'a mmsearch::paper::Paper {
     c.get(id).unwrap_or_else(|| panic!("paper {id} missing"))
 }
 
 #[test]
 fn all_80_entries_become_78_papers() {
-    let entries = parse_awesome_list(mmsearch::corpus::SHIPPED_LIST);
+    let entries = parse_awesome_list(mmsearch::collection::SHIPPED_LIST);
     assert_eq!(entries.len(), 80);
     let c = shipped();
     assert_eq!(

@@ -15,8 +15,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mmsearch::corpus::{self, Collection, Source, SourceFormat, Sources};
-use mmsearch::keyword::{self, KeywordIndex};
+use mmsearch::collection::{self as corpus, Collection, Sources};
+use mmsearch::index::keyword::{self, KeywordIndex};
+use mmsearch::read::{Source, SourceFormat};
 
 /// xorshift64*: a seeded generator, so a run can be repeated.
 struct Rng(u64);
@@ -128,6 +129,7 @@ fn list_reader(input: &[u8]) {
         name: name.into(),
         format,
         text: text.to_string(),
+        lossy: false,
     };
     let sources = Sources {
         lists: vec![
@@ -144,18 +146,18 @@ fn list_reader(input: &[u8]) {
     };
     let collection = Collection::from_sources(&sources).expect("lists never fail to parse");
     // An arXiv answer is untrusted input too: an error, never a panic.
-    let _ = mmsearch::arxiv::parse_feed(&text);
+    let _ = mmsearch::enrich::arxiv::parse_feed(&text);
     for paper in &collection.papers {
         let _ = paper.lookup_keys();
         let _ = paper.main_link();
-        let _ = mmsearch::output::bibtex(paper);
+        let _ = mmsearch::cli::print::bibtex(paper);
     }
-    let _ = corpus::parse_beir_corpus(&text, "fuzz");
+    let _ = mmsearch::read::beir::parse_beir_corpus(&text, "fuzz");
 }
 
 struct QueryTarget {
     index: KeywordIndex,
-    papers: Vec<corpus::Paper>,
+    papers: Vec<mmsearch::paper::Paper>,
     _dir: tempfile::TempDir,
 }
 
@@ -181,13 +183,17 @@ impl QueryTarget {
         let text = self.papers[input.len() % self.papers.len()].embedding_text();
         let _ = self
             .index
-            .snippet(&query, &mmsearch::output::readable_abstract(&text), 160)
+            .snippet(
+                &query,
+                &mmsearch::search::results::readable_abstract(&text),
+                160,
+            )
             .expect("snippet");
         self.index
             .more_like_this(&[&query], 20)
             .expect("more like this");
-        let _ = mmsearch::resolve::resolve(&self.papers, &query);
-        let _ = mmsearch::filter::parse_years(&query);
+        let _ = mmsearch::search::resolve::resolve(&self.papers, &query);
+        let _ = mmsearch::search::filter::parse_years(&query);
     }
 }
 

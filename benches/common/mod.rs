@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use mmsearch::corpus::Sources;
-use mmsearch::engine::{Engine, EngineConfig, Mode};
+use mmsearch::collection::Sources;
 use mmsearch::eval::Judgments;
+use mmsearch::search::engine::{Engine, EngineConfig, Mode};
 
 /// Where the SciFact BEIR directory is looked for unless
 /// `MMSEARCH_BENCH_SCIFACT` names another one.
@@ -110,7 +110,7 @@ pub fn open_engine(collection: &Collection) -> Engine {
     let config = EngineConfig {
         index_dir: index_dir(collection),
         models_dir: None,
-        progress: true,
+        events: mmsearch::Events::none(),
     };
     let started = std::time::Instant::now();
     drop(

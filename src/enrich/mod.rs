@@ -9,30 +9,33 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::arxiv::{ArxivRecord, Client};
-use crate::corpus::{Collection, EnrichmentRow, Paper, Sources, VenueYear, normalize_key};
-use crate::error::{Error, Result};
-use crate::store::write_atomically;
+use crate::collection::{Collection, EnrichmentRow, Sources, VenueYear};
+use crate::config::ARXIV_MAX_IDS as MAX_BATCH;
+use crate::error::{ArxivError, Error, Result};
+use crate::events::{Event, Events, Task};
+use crate::index::store::write_atomically;
+use crate::paper::{Paper, normalize_key};
+use arxiv::{ArxivRecord, Client};
 
-/// arXiv's terms: no more than one request every three seconds.
-pub const ARXIV_INTERVAL: Duration = Duration::from_secs(3);
-/// arXiv's API takes at most this many ids a request in practice.
-pub const MAX_BATCH: usize = 100;
+pub mod arxiv;
 /// Marks a cache row for a paper arXiv does not know.
 const NOT_FOUND: &str = "not-found";
 
+/// How an enrich run talks to arXiv.
 #[derive(Debug, Clone)]
 pub struct EnrichOptions {
+    /// The API endpoint.
     pub api: String,
+    /// Time between requests.
     pub interval: Duration,
+    /// Time before a request is given up (and retried).
     pub timeout: Duration,
+    /// arXiv ids per request.
     pub batch_size: usize,
     /// Ask again about papers an earlier run did not find.
     pub retry_missing: bool,
-    pub progress: bool,
 }
 
 /// What a run did.
@@ -42,15 +45,20 @@ pub struct EnrichReport {
     pub missing: usize,
     /// Papers an earlier run already answered for (found or not).
     pub cached: usize,
+    /// Fetched by id.
     pub fetched_by_id: usize,
+    /// Fetched by title.
     pub fetched_by_title: usize,
+    /// Not found.
     pub not_found: usize,
+    /// Requests.
     pub requests: usize,
     /// One line per batch or title that failed (malformed answer, HTTP error).
     pub failures: Vec<String>,
 }
 
 impl EnrichReport {
+    /// Fetched.
     pub fn fetched(&self) -> usize {
         self.fetched_by_id + self.fetched_by_title
     }
@@ -165,7 +173,7 @@ pub fn enrich(
     sources: &Sources,
     cache_path: &Path,
     options: &EnrichOptions,
-    warnings: &mut Vec<String>,
+    events: &Events,
 ) -> Result<EnrichReport> {
     if options.batch_size == 0 || options.batch_size > MAX_BATCH {
         return Err(Error::Usage(format!(
@@ -173,8 +181,12 @@ pub fn enrich(
         )));
     }
     let collection = Collection::from_sources(sources)?;
-    warnings.extend(collection.warnings.iter().cloned());
-    let mut cache = Cache::read(cache_path, warnings)?;
+    let mut warnings = collection.warnings.clone();
+    let cache = Cache::read(cache_path, &mut warnings);
+    for warning in warnings {
+        events.warn(warning);
+    }
+    let mut cache = cache?;
     if options.retry_missing {
         cache.forget_missing();
     }
@@ -196,12 +208,26 @@ pub fn enrich(
             None => by_title.push(paper),
         }
     }
-    let bar = progress_bar(options.progress, by_id.len() + by_title.len());
+    let total = by_id.len() + by_title.len();
+    if total > 0 {
+        events.emit(Event::Started {
+            task: Task::Enriching,
+            total,
+        });
+    }
+    let mut done = 0;
+    let step = |done: usize, detail: String| {
+        events.emit(Event::Progress {
+            task: Task::Enriching,
+            done,
+            detail: Some(detail),
+        })
+    };
     let mut client = Client::new(&options.api, options.interval, options.timeout);
     let result = (|| -> Result<()> {
         for batch in by_id.chunks(options.batch_size) {
             let ids: Vec<String> = batch.iter().filter_map(|p| p.arxiv_id.clone()).collect();
-            bar.set_message(format!("arXiv ids {}", ids.join(",")));
+            step(done, format!("arXiv ids {}", ids.join(",")));
             match client.fetch_ids(&ids) {
                 Ok(records) => {
                     for paper in batch {
@@ -221,15 +247,17 @@ pub fn enrich(
                     }
                     cache.save(cache_path)?;
                 }
-                Err(Error::Arxiv(message)) => report
+                Err(Error::Arxiv {
+                    kind: ArxivError::Answer(message),
+                }) => report
                     .failures
                     .push(format!("ids {}: {message}", ids.join(","))),
                 Err(e) => return Err(e),
             }
-            bar.inc(batch.len() as u64);
+            done += batch.len();
         }
         for paper in &by_title {
-            bar.set_message(format!("title {}", paper.title));
+            step(done, format!("title {}", paper.title));
             match client.search_title(&paper.title) {
                 Ok(Some(record)) => {
                     cache.push(found_row(paper, record));
@@ -241,41 +269,35 @@ pub fn enrich(
                     report.not_found += 1;
                     cache.save(cache_path)?;
                 }
-                Err(Error::Arxiv(message)) => report
+                Err(Error::Arxiv {
+                    kind: ArxivError::Answer(message),
+                }) => report
                     .failures
                     .push(format!("title \"{}\": {message}", paper.title)),
                 Err(e) => return Err(e),
             }
-            bar.inc(1);
+            done += 1;
         }
         Ok(())
     })();
-    bar.finish_and_clear();
+    if total > 0 {
+        events.emit(Event::Finished {
+            task: Task::Enriching,
+        });
+    }
     report.requests = client.requests();
     match result {
-        Err(Error::Offline { url, message }) if report.fetched() + report.not_found > 0 => {
-            Err(Error::Offline {
-                url,
-                message: format!(
-                    "{message}; the {} answers fetched before are kept in the cache",
-                    report.fetched() + report.not_found
-                ),
-            })
+        Err(Error::Arxiv {
+            kind: ArxivError::Offline { url, message },
+        }) if report.fetched() + report.not_found > 0 => Err(ArxivError::Offline {
+            url,
+            message: format!(
+                "{message}; the {} answers fetched before are kept in the cache",
+                report.fetched() + report.not_found
+            ),
         }
+        .into()),
         Err(e) => Err(e),
         Ok(()) => Ok(report),
     }
-}
-
-fn progress_bar(show: bool, total: usize) -> ProgressBar {
-    if !show || total == 0 {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("enrich {bar:30} {pos}/{len} papers, eta {eta} {wide_msg}")
-    {
-        bar.set_style(style);
-    }
-    bar
 }

@@ -6,9 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::corpus::{ListPath, Source, SourceFormat, SourcePaths, Sources};
+use crate::collection::{ListPath, SourcePaths, Sources};
 use crate::error::{Error, Result};
-use crate::store::IndexDir;
+use crate::index::store::IndexDir;
+use crate::read::{Source, SourceFormat};
 
 /// The user's `--source`, `--source-format` and `--abstracts` arguments.
 #[derive(Debug, Clone, Default)]
@@ -67,15 +68,13 @@ fn resolve_given(given: &Given<'_>) -> Result<SourcePaths> {
 }
 
 fn read(remembered: &SourcePaths, from_memory: bool) -> Result<Sources> {
-    let explain = |e: Error| match (from_memory, e) {
-        (true, Error::Io { path, source }) => Error::Corpus {
+    let explain = |e: Error| match e {
+        Error::SourceUnreadable { path, source, .. } => Error::SourceUnreadable {
             path,
-            message: format!(
-                "this collection's source cannot be read ({source}); give the sources again \
-                 with `mmsearch index --source FILE...`, or `mmsearch index --shipped`"
-            ),
+            source,
+            remembered: from_memory,
         },
-        (_, e) => e,
+        e => e,
     };
     let lists = remembered
         .lists

@@ -3,25 +3,30 @@
 //! Parsing is clap's; this module only turns arguments into engine calls and
 //! chooses the printer.
 
+mod choose;
+mod events;
+pub mod print;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::arxiv;
-use crate::collection::{self, Given};
-use crate::corpus::{SourceFormat, Sources};
+use crate::collection::Sources;
+use crate::config::{self, ARXIV_INTERVAL, ARXIV_MAX_IDS, ARXIV_TIMEOUT, DEFAULT_LIMIT};
 use crate::embed;
-use crate::engine::{self, Engine, EngineConfig, Hit, Mode, SearchOptions};
 use crate::enrich;
-use crate::error::{Error, Result};
+use crate::error::{ArxivError, Error, Result};
 use crate::eval::{self, FusionParams, Judgments};
-use crate::filter::Filter;
-use crate::fusion::{DEFAULT_ALPHA, DEFAULT_RRF_K, Fusion};
-use crate::output;
-use crate::output::{Format, Listing};
-use crate::resolve::resolve;
-use crate::store::IndexDir;
+use crate::index::build::{self, BuildReport};
+use crate::index::store::IndexDir;
+use crate::read::SourceFormat;
+use crate::search::engine::{self, Engine, EngineConfig, Mode, SearchOptions};
+use crate::search::filter::Filter;
+use crate::search::fusion::{DEFAULT_ALPHA, DEFAULT_RRF_K, Fusion};
+use crate::search::resolve::resolve;
+use crate::search::results::Hit;
+use print::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +37,7 @@ use crate::store::IndexDir;
                   `mmsearch \"efficient video tokens\"` searches the shipped multimodal-model list;\n\
                   the index is built on first use."
 )]
+/// The command line, as clap parses it.
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -79,18 +85,18 @@ struct IndexArgs {
 
 #[derive(Debug, Args)]
 struct EnrichArgs {
-    /// The arXiv API's query endpoint.
-    #[arg(long, env = "MMSEARCH_ARXIV_API", default_value = arxiv::DEFAULT_API, value_name = "URL")]
-    arxiv_api: String,
+    /// The arXiv API's query endpoint [default: $MMSEARCH_ARXIV_API, else http://export.arxiv.org/api/query].
+    #[arg(long, value_name = "URL")]
+    arxiv_api: Option<String>,
     /// Seconds between requests; arXiv asks for at least 3 (smaller values are
     /// accepted only for a server on this machine).
-    #[arg(long, default_value_t = 3.0, value_parser = parse_positive, value_name = "SECONDS")]
+    #[arg(long, default_value_t = ARXIV_INTERVAL.as_secs_f64(), value_parser = parse_positive, value_name = "SECONDS")]
     interval: f64,
     /// Seconds before a request is given up (and retried).
-    #[arg(long, default_value_t = 30.0, value_parser = parse_positive, value_name = "SECONDS")]
+    #[arg(long, default_value_t = ARXIV_TIMEOUT.as_secs_f64(), value_parser = parse_positive, value_name = "SECONDS")]
     timeout: f64,
     /// arXiv ids per request (at most 100).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=100))]
+    #[arg(long, default_value_t = ARXIV_MAX_IDS as u16, value_parser = clap::value_parser!(u16).range(1..=ARXIV_MAX_IDS as i64))]
     batch_size: u16,
     /// Ask again about papers an earlier run did not find on arXiv.
     #[arg(long)]
@@ -201,7 +207,7 @@ struct ShowArgs {
 #[derive(Debug, Args)]
 struct ResultArgs {
     /// How many papers to show.
-    #[arg(short = 'n', long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(short = 'n', long, default_value_t = DEFAULT_LIMIT as u16, value_parser = clap::value_parser!(u16).range(1..))]
     limit: u16,
     /// Which rankings to use.
     #[arg(long, value_enum, default_value_t = Mode::Hybrid)]
@@ -240,7 +246,7 @@ struct ResultArgs {
 }
 
 fn parse_years(s: &str) -> std::result::Result<(u16, u16), String> {
-    crate::filter::parse_years(s).map_err(|e| e.to_string())
+    crate::search::filter::parse_years(s).map_err(|e| e.to_string())
 }
 
 fn parse_unit(s: &str) -> std::result::Result<f64, String> {
@@ -290,12 +296,12 @@ impl GlobalArgs {
         format: Option<SourceFormat>,
         shipped: bool,
     ) -> Result<Sources> {
-        let given = Given {
+        let given = choose::Given {
             lists: &self.source,
             format: self.source_format.or(format),
             abstracts: &self.abstracts,
         };
-        collection::choose(&IndexDir::new(&config.index_dir), &given, shipped)
+        choose::choose(&IndexDir::new(&config.index_dir), &given, shipped)
     }
 
     /// Opens the collection for a query. When a remembered source has gone
@@ -303,15 +309,19 @@ impl GlobalArgs {
     fn open(&self, config: &EngineConfig, mode: Mode) -> Result<Engine> {
         match self.sources(config, None, false) {
             Ok(sources) => Engine::open(config, &sources, mode),
-            Err(e @ Error::Corpus { .. }) if self.source.is_empty() => {
-                match Engine::open_built(config, mode) {
-                    Ok(engine) => {
-                        eprintln!("mmsearch: warning: {e}; searching the index as last built");
-                        Ok(engine)
-                    }
-                    Err(_) => Err(e),
+            Err(
+                e @ Error::SourceUnreadable {
+                    remembered: true, ..
+                },
+            ) if self.source.is_empty() => match Engine::open_built(config, mode) {
+                Ok(engine) => {
+                    config
+                        .events
+                        .warn(format!("{e}; searching the index as last built"));
+                    Ok(engine)
                 }
-            }
+                Err(_) => Err(e),
+            },
             Err(e) => Err(e),
         }
     }
@@ -320,10 +330,10 @@ impl GlobalArgs {
         Ok(EngineConfig {
             index_dir: match &self.index_dir {
                 Some(dir) => dir.clone(),
-                None => engine::default_index_dir()?,
+                None => config::default_index_dir()?,
             },
             models_dir: self.models_dir.clone(),
-            progress: std::io::stderr().is_terminal(),
+            events: events::to_stderr(std::io::stderr().is_terminal()),
         })
     }
 }
@@ -364,12 +374,11 @@ fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
         ));
     }
     let config = global.config()?;
-    let mut engine = global.open(&config, args.results.mode)?;
+    let engine = global.open(&config, args.results.mode)?;
     let options = args.results.options(FusionKind::Linear);
     let query = query.trim();
-    let vector = engine.embed_if_needed(query, options.mode)?;
-    let hits = engine.search_with_vector(query, vector.as_deref(), &options)?;
-    print_hits(&engine, query, &hits, &args.results, &options, true)
+    let hits = engine.search(query, &options)?;
+    print_hits(&engine, query, hits, &args.results, &options, true)
 }
 
 fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
@@ -385,7 +394,7 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
     } else {
         Mode::Keyword
     };
-    let mut engine = global.open(&config, mode)?;
+    let engine = global.open(&config, mode)?;
     let seeds = args
         .papers
         .iter()
@@ -411,7 +420,7 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
         Some(_) => format!("similar to {} and the given text", described.join(", ")),
         None => format!("similar to {}", described.join(", ")),
     };
-    print_hits(&engine, &query, &hits, &args.results, &options, false)
+    print_hits(&engine, &query, hits, &args.results, &options, false)
 }
 
 fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
@@ -425,7 +434,7 @@ fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(out))
     } else {
-        output::write_paper(&mut out, paper)
+        print::write_paper(&mut out, paper)
     };
     finish_output(written.and_then(|_| out.flush()))
 }
@@ -434,40 +443,17 @@ fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
 fn print_hits(
     engine: &Engine,
     query: &str,
-    hits: &[Hit<'_>],
+    hits: Vec<Hit<'_>>,
     args: &ResultArgs,
     options: &SearchOptions,
     snippets: bool,
 ) -> Result<()> {
-    let snippets = hits
-        .iter()
-        .map(|hit| match (&hit.paper.abstract_text, snippets) {
-            (Some(text), true) => Ok(engine
-                .snippet(query, &output::readable_abstract(text), SNIPPET_CHARS)?
-                .map(|s| output::Snippet {
-                    text: s.fragment().to_string(),
-                    highlights: s.highlighted().to_vec(),
-                })),
-            _ => Ok(None),
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let results = engine.results(query, hits, options, snippets, args.explain)?;
     let stdout = std::io::stdout();
-    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let listing = Listing {
-        query,
-        mode: options.mode,
-        fusion: options.fusion,
-        hits,
-        snippets,
-        explain: args.explain,
-        color,
-    };
+    let color = stdout.is_terminal() && config::color_allowed();
     let mut out = stdout.lock();
-    finish_output(output::write(&mut out, args.format(), &listing).and_then(|_| out.flush()))
+    finish_output(print::write(&mut out, args.format(), &results, color).and_then(|_| out.flush()))
 }
-
-/// Length of a snippet in the listing.
-const SNIPPET_CHARS: usize = 160;
 
 fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
     let config = global.config()?;
@@ -479,12 +465,12 @@ fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
         ));
     }
     let sources = global.sources(&config, args.format, args.shipped)?;
-    let report = engine::build(&dir, &sources, &models_dir, !args.full, config.progress)?;
+    let report = build::build(&dir, &sources, &models_dir, !args.full, &config.events)?;
     print_build_report(&report, &config);
     Ok(())
 }
 
-fn print_build_report(report: &engine::BuildReport, config: &EngineConfig) {
+fn print_build_report(report: &BuildReport, config: &EngineConfig) {
     println!(
         "indexed {} papers ({} with an abstract; embedded {}, reused {}) in {:.1} s into {}",
         report.papers,
@@ -499,7 +485,8 @@ fn print_build_report(report: &engine::BuildReport, config: &EngineConfig) {
 fn enrich(global: &GlobalArgs, args: &EnrichArgs) -> Result<()> {
     let config = global.config()?;
     let interval = std::time::Duration::from_secs_f64(args.interval);
-    if interval < enrich::ARXIV_INTERVAL && !is_local(&args.arxiv_api) {
+    let api = args.arxiv_api.clone().unwrap_or_else(config::arxiv_api);
+    if interval < ARXIV_INTERVAL && !is_local(&api) {
         return Err(Error::Usage(
             "arXiv asks for at most one request every 3 seconds; --interval below 3 is only \
              for a server on this machine"
@@ -509,21 +496,16 @@ fn enrich(global: &GlobalArgs, args: &EnrichArgs) -> Result<()> {
     let dir = IndexDir::new(&config.index_dir);
     let sources = global.sources(&config, None, false)?;
     let options = enrich::EnrichOptions {
-        api: args.arxiv_api.clone(),
+        api,
         interval,
         timeout: std::time::Duration::from_secs_f64(args.timeout),
         batch_size: usize::from(args.batch_size),
         retry_missing: args.retry_missing,
-        progress: config.progress,
     };
-    let mut warnings = Vec::new();
     let cache = dir.enrichment_cache();
     let fetching = dir.enrich_lock()?;
-    let result = enrich::enrich(&sources, &cache, &options, &mut warnings);
+    let result = enrich::enrich(&sources, &cache, &options, &config.events);
     drop(fetching);
-    for warning in &warnings {
-        eprintln!("mmsearch: warning: {warning}");
-    }
     let report = result?;
     for failure in &report.failures {
         eprintln!("mmsearch: enrich: {failure}");
@@ -542,16 +524,13 @@ fn enrich(global: &GlobalArgs, args: &EnrichArgs) -> Result<()> {
     if report.fetched() > 0 && !args.no_index {
         let models_dir = embed::locate_models_dir(config.models_dir.as_deref())?;
         let sources = global.sources(&config, None, false)?;
-        let built = engine::build(&dir, &sources, &models_dir, true, config.progress)?;
+        let built = build::build(&dir, &sources, &models_dir, true, &config.events)?;
         print_build_report(&built, &config);
     }
     if report.failures.is_empty() {
         Ok(())
     } else {
-        Err(Error::Arxiv(format!(
-            "{} request(s) failed (above); run `mmsearch enrich` again to retry them",
-            report.failures.len()
-        )))
+        Err(ArxivError::Incomplete(report.failures.len()).into())
     }
 }
 
@@ -572,7 +551,7 @@ fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
             let sources =
                 Sources::beir(corpus_path.display().to_string(), eval::read(&corpus_path)?);
             if global.index_dir.is_none() {
-                config.index_dir = eval::beir_index_dir(dir)?;
+                config.index_dir = config::beir_index_dir(dir)?;
             }
             let name = dir
                 .canonicalize()
@@ -600,7 +579,7 @@ fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
             // The user's index dir may hold their own collection; the
             // shipped judgments need the shipped list.
             if global.index_dir.is_none() {
-                config.index_dir = eval::shipped_index_dir()?;
+                config.index_dir = config::shipped_eval_index_dir()?;
             }
             let (name, judgments) = if args.related {
                 (
@@ -613,14 +592,14 @@ fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
             (name.to_string(), Sources::shipped(), judgments, None)
         }
     };
-    let mut engine = Engine::open(&config, &sources, Mode::Hybrid)?;
+    let engine = Engine::open(&config, &sources, Mode::Hybrid)?;
     let mut fusion = FusionParams {
         rrf_k: args.rrf_k,
         alpha: args.alpha,
     };
     let tuning = match &train {
         Some(train) => {
-            let legs = eval::compute_legs(&mut engine, train, config.progress)?;
+            let legs = eval::compute_legs(&engine, train, &config.events)?;
             let tuning = eval::tune(&engine, train, &legs)?;
             fusion = FusionParams {
                 rrf_k: tuning.rrf_k,
@@ -633,7 +612,7 @@ fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
     let legs = if args.related {
         eval::compute_related_legs(&engine, &judgments)?
     } else {
-        eval::compute_legs(&mut engine, &judgments, config.progress)?
+        eval::compute_legs(&engine, &judgments, &config.events)?
     };
     let mut report = eval::evaluate(
         &engine,

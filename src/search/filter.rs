@@ -3,23 +3,29 @@
 //! the legs when a filter is on, so a filtered query still fills `--limit`
 //! whenever that many papers match.
 
-use crate::corpus::Paper;
 use crate::error::{Error, Result};
+use crate::paper::Paper;
 
 /// Every condition must hold; text conditions are case-insensitive substrings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
+    /// Years.
     pub years: Option<(u16, u16)>,
+    /// The venue.
     pub venue: Option<String>,
+    /// Section.
     pub section: Option<String>,
+    /// Author.
     pub author: Option<String>,
 }
 
 impl Filter {
+    /// Is empty.
     pub fn is_empty(&self) -> bool {
         *self == Filter::default()
     }
 
+    /// Matches.
     pub fn matches(&self, paper: &Paper) -> bool {
         let contains =
             |haystack: &str, needle: &str| haystack.to_lowercase().contains(&needle.to_lowercase());

@@ -5,112 +5,35 @@
 //! fusion variants are then cheap, which is what makes `--tune` practical.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::engine::{DEFAULT_DEPTH, Engine, Legs, Mode, SearchOptions};
 use crate::error::{Error, Result};
-use crate::fusion::Fusion;
-use crate::metrics::{self, Qrels, Run, Scores};
+use crate::events::{Event, Events, Task};
+use crate::search::engine::{DEFAULT_DEPTH, Engine, Legs, Mode, SearchOptions};
+use crate::search::fusion::Fusion;
+use metrics::{Run, Scores};
 
-/// Queries of the shipped list's judgments (BEIR layout).
-pub const SHIPPED_QUERIES: &str = include_str!("../index/judgments/queries.jsonl");
-/// Graded judgments (2 = about this, 1 = related) over the 78 shipped papers.
-pub const SHIPPED_QRELS: &str = include_str!("../index/judgments/qrels/test.tsv");
+pub mod metrics;
 
-/// "Related paper" cases: a paper and the papers related to it (graded).
-pub const SHIPPED_RELATED: &str = include_str!("../index/judgments/related.tsv");
+pub mod judgments;
+pub mod tune;
+
+pub use judgments::{
+    Judgments, SHIPPED_QRELS, SHIPPED_QUERIES, SHIPPED_RELATED, parse_queries, read,
+};
+pub use tune::{RRF_K_GRID, Tuning, alpha_grid, tune};
 
 /// Evaluation cut-off: Recall@100 and MAP@100 need 100 results per query.
 pub const EVAL_DEPTH: usize = 100;
 
-/// Judged queries: the text of each query and the qrels.
-#[derive(Debug, Clone)]
-pub struct Judgments {
-    pub split: String,
-    /// (query id, text), only queries that have judgments, in id order.
-    pub queries: Vec<(String, String)>,
-    pub qrels: Qrels,
-}
-
-#[derive(Deserialize)]
-struct QueryLine {
-    #[serde(rename = "_id")]
-    id: String,
-    text: String,
-}
-
-/// Reads a BEIR `queries.jsonl`; a malformed line is an error naming it.
-pub fn parse_queries(text: &str, name: &str) -> Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let q: QueryLine = serde_json::from_str(line).map_err(|e| Error::Corpus {
-            path: name.into(),
-            message: format!("line {}: {e}", n + 1),
-        })?;
-        out.insert(q.id, q.text);
-    }
-    Ok(out)
-}
-
-impl Judgments {
-    /// Keeps the queries that have judgments; a judged query without text is an error.
-    pub fn new(split: &str, queries: BTreeMap<String, String>, qrels: Qrels) -> Result<Self> {
-        let mut kept = Vec::new();
-        for qid in qrels.keys() {
-            let text = queries.get(qid).ok_or_else(|| {
-                Error::Usage(format!("query {qid} is judged but not in the queries file"))
-            })?;
-            kept.push((qid.clone(), text.clone()));
-        }
-        if kept.is_empty() {
-            return Err(Error::Usage(format!("no judged queries in split {split}")));
-        }
-        Ok(Judgments {
-            split: split.to_string(),
-            queries: kept,
-            qrels,
-        })
-    }
-
-    pub fn shipped() -> Result<Self> {
-        let queries = parse_queries(SHIPPED_QUERIES, "index/judgments/queries.jsonl")?;
-        let qrels = metrics::parse_qrels(SHIPPED_QRELS, "index/judgments/qrels/test.tsv")?;
-        Judgments::new("test", queries, qrels)
-    }
-
-    /// The shipped "related paper" cases: each source paper is a query whose
-    /// text is the paper's id, answered by `similar`.
-    pub fn shipped_related() -> Result<Self> {
-        let qrels = metrics::parse_qrels(SHIPPED_RELATED, "index/judgments/related.tsv")?;
-        let queries = qrels.keys().map(|id| (id.clone(), id.clone())).collect();
-        Judgments::new("related", queries, qrels)
-    }
-
-    /// Reads `queries.jsonl` and `qrels/<split>.tsv` of a BEIR directory.
-    pub fn beir(dir: &Path, split: &str) -> Result<Self> {
-        let queries_path = dir.join("queries.jsonl");
-        let qrels_path = dir.join("qrels").join(format!("{split}.tsv"));
-        let queries_text = read(&queries_path)?;
-        let qrels_text = read(&qrels_path)?;
-        let queries = parse_queries(&queries_text, &queries_path.display().to_string())?;
-        let qrels = metrics::parse_qrels(&qrels_text, &qrels_path.display().to_string())?;
-        Judgments::new(split, queries, qrels)
-    }
-}
-
-pub fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
-}
-
 /// A named ranking configuration, as it appears in reports and run files.
 #[derive(Debug, Clone)]
 pub struct Variant {
+    /// Str.
     pub name: &'static str,
+    /// Options.
     pub options: SearchOptions,
 }
 
@@ -157,15 +80,14 @@ pub fn standard_variants(rrf_k: f64, alpha: f64) -> Vec<Variant> {
 
 /// Both legs for every judged query, computed once.
 pub fn compute_legs(
-    engine: &mut Engine,
+    engine: &Engine,
     judgments: &Judgments,
-    progress: bool,
+    events: &Events,
 ) -> Result<Vec<(String, Legs)>> {
-    let bar = if progress {
-        indicatif::ProgressBar::new(judgments.queries.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    events.emit(Event::Started {
+        task: Task::Evaluating,
+        total: judgments.queries.len(),
+    });
     let mut out = Vec::with_capacity(judgments.queries.len());
     for (qid, text) in &judgments.queries {
         let vector = engine.embed_query(text)?;
@@ -176,9 +98,15 @@ pub fn compute_legs(
         };
         let legs = engine.legs(text, Some(&vector), &options)?;
         out.push((qid.clone(), legs));
-        bar.inc(1);
+        events.emit(Event::Progress {
+            task: Task::Evaluating,
+            done: out.len(),
+            detail: None,
+        });
     }
-    bar.finish_and_clear();
+    events.emit(Event::Finished {
+        task: Task::Evaluating,
+    });
     Ok(out)
 }
 
@@ -194,7 +122,7 @@ pub fn compute_related_legs(engine: &Engine, judgments: &Judgments) -> Result<Ve
         .queries
         .iter()
         .map(|(qid, paper)| {
-            let seed = crate::resolve::resolve(engine.papers(), paper)?;
+            let seed = crate::search::resolve::resolve(engine.papers(), paper)?;
             Ok((qid.clone(), engine.similar_legs(&[seed], None, &options)?))
         })
         .collect()
@@ -226,35 +154,30 @@ pub fn run_variant(
 /// What `mmsearch eval` reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Collection.
     pub collection: String,
+    /// The qrels split.
     pub split: String,
+    /// Documents.
     pub documents: usize,
+    /// The judged queries.
     pub queries: usize,
+    /// Runs.
     pub runs: BTreeMap<String, Scores>,
     /// The fusion parameters the hybrid runs used.
     pub fusion: FusionParams,
+    /// Tuning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuning: Option<Tuning>,
 }
 
+/// FusionParams.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct FusionParams {
+    /// The RRF rank offset.
     pub rrf_k: f64,
+    /// The weight of the semantic leg.
     pub alpha: f64,
-}
-
-/// Parameters chosen on the train split, and their train scores.
-#[derive(Debug, Clone, Serialize)]
-pub struct Tuning {
-    pub split: String,
-    pub queries: usize,
-    pub rrf_k: f64,
-    pub rrf_train_ndcg10: f64,
-    pub alpha: f64,
-    pub linear_train_ndcg10: f64,
-    /// nDCG@10 on the train split for every value tried.
-    pub rrf_grid: Vec<(f64, f64)>,
-    pub alpha_grid: Vec<(f64, f64)>,
 }
 
 /// Evaluates the standard variants; optionally writes TREC run files.
@@ -292,67 +215,6 @@ pub fn evaluate(
         runs,
         fusion,
         tuning: None,
-    })
-}
-
-/// RRF k and linear alpha values tried by `--tune`.
-pub const RRF_K_GRID: &[f64] = &[1.0, 5.0, 10.0, 20.0, 40.0, 60.0, 80.0, 100.0, 200.0];
-
-pub fn alpha_grid() -> Vec<f64> {
-    (0..=20).map(|i| f64::from(i) * 0.05).collect()
-}
-
-/// Picks RRF k and linear alpha by nDCG@10 on `train` (ties: the first, i.e.
-/// smallest, value).
-pub fn tune(engine: &Engine, train: &Judgments, legs: &[(String, Legs)]) -> Result<Tuning> {
-    let base = SearchOptions {
-        limit: EVAL_DEPTH,
-        depth: EVAL_DEPTH,
-        mode: Mode::Hybrid,
-        ..SearchOptions::default()
-    };
-    let mut rrf_grid = Vec::new();
-    for &k in RRF_K_GRID {
-        let run = run_variant(
-            engine,
-            legs,
-            &SearchOptions {
-                fusion: Fusion::Rrf { k },
-                ..base.clone()
-            },
-        )?;
-        rrf_grid.push((k, metrics::evaluate(&run, &train.qrels).0.ndcg_at_10));
-    }
-    let mut alpha_scores = Vec::new();
-    for alpha in alpha_grid() {
-        let run = run_variant(
-            engine,
-            legs,
-            &SearchOptions {
-                fusion: Fusion::Linear { alpha },
-                ..base.clone()
-            },
-        )?;
-        alpha_scores.push((alpha, metrics::evaluate(&run, &train.qrels).0.ndcg_at_10));
-    }
-    let best = |grid: &[(f64, f64)]| {
-        grid.iter()
-            .copied()
-            .fold((f64::NAN, f64::NEG_INFINITY), |acc, x| {
-                if x.1 > acc.1 { x } else { acc }
-            })
-    };
-    let (rrf_k, rrf_train_ndcg10) = best(&rrf_grid);
-    let (alpha, linear_train_ndcg10) = best(&alpha_scores);
-    Ok(Tuning {
-        split: train.split.clone(),
-        queries: train.queries.len(),
-        rrf_k,
-        rrf_train_ndcg10,
-        alpha,
-        linear_train_ndcg10,
-        rrf_grid,
-        alpha_grid: alpha_scores,
     })
 }
 
@@ -406,28 +268,9 @@ pub fn write_table(out: &mut impl std::io::Write, report: &Report) -> std::io::R
     Ok(())
 }
 
-/// Default cache directory of a BEIR collection's index.
-/// Where `eval` on the shipped judgments keeps its index when not told:
-/// apart from the user's collection, which may be their own papers.
-pub fn shipped_index_dir() -> Result<PathBuf> {
-    crate::project_dirs()
-        .map(|d| d.data_dir().join("eval-shipped"))
-        .ok_or_else(|| Error::Usage("no home directory: pass --index-dir".into()))
-}
-
-pub fn beir_index_dir(beir_dir: &Path) -> Result<PathBuf> {
-    let name = beir_dir
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
-        .unwrap_or_else(|| "beir".to_string());
-    crate::project_dirs()
-        .map(|d| d.data_dir().join("beir").join(crate::corpus::slug(&name)))
-        .ok_or_else(|| Error::Usage("no home directory: pass --index-dir".into()))
-}
-
 #[cfg(test)]
 mod tests {
+    use super::metrics::Qrels;
     use super::*;
 
     #[test]

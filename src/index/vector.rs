@@ -3,8 +3,10 @@
 //! dumped beside the keyword index and reloaded on start-up. HNSW keeps query
 //! time flat as collections grow from 80 papers to hundreds of thousands.
 
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::ptr::NonNull;
 
 use hnsw_rs::api::AnnT;
 use hnsw_rs::hnswio::HnswIo;
@@ -14,7 +16,9 @@ use crate::error::{Error, Result};
 
 /// File stem of the dump: `vectors.hnsw.data` and `vectors.hnsw.graph`.
 pub const BASENAME: &str = "vectors";
+/// DATA FILE.
 pub const DATA_FILE: &str = "vectors.hnsw.data";
+/// GRAPH FILE.
 pub const GRAPH_FILE: &str = "vectors.hnsw.graph";
 /// The raw unit vectors, little-endian f32, one row per document: what
 /// `similar` starts from and what exact (filtered) search scans.
@@ -28,10 +32,34 @@ const EF_CONSTRUCTION: usize = 200;
 /// Search beam: never below this, so small top-k still search broadly.
 const MIN_EF_SEARCH: usize = 128;
 
+/// The graph and the raw vectors of one generation.
 pub struct VectorIndex {
-    hnsw: Hnsw<'static, f32, UnitCosine>,
+    /// Declared first so it is dropped before the loader it was read with.
+    hnsw: ManuallyDrop<Hnsw<'static, f32, UnitCosine>>,
+    /// The loader a reloaded graph was read with (hnsw_rs ties the graph's
+    /// lifetime to it), owned here and freed on drop, so loading an index
+    /// any number of times leaks nothing. `None` for a freshly built graph.
+    loader: Option<NonNull<HnswIo>>,
     matrix: Vec<f32>,
     dimensions: usize,
+}
+
+// SAFETY: `loader` is only dereferenced while loading (before the
+// `VectorIndex` exists) and freed in `drop`; the graph itself is Send + Sync.
+unsafe impl Send for VectorIndex {}
+// SAFETY: as above: shared access never touches `loader`.
+unsafe impl Sync for VectorIndex {}
+
+impl Drop for VectorIndex {
+    fn drop(&mut self) {
+        // SAFETY: the graph is dropped exactly once, here, before its loader.
+        unsafe { ManuallyDrop::drop(&mut self.hnsw) };
+        if let Some(loader) = self.loader.take() {
+            // SAFETY: `loader` came from `Box::into_raw` in `load` and nothing
+            // refers to it any more (the graph is gone).
+            drop(unsafe { Box::from_raw(loader.as_ptr()) });
+        }
+    }
 }
 
 impl VectorIndex {
@@ -49,12 +77,14 @@ impl VectorIndex {
         let dimensions = vectors.first().map_or(0, Vec::len);
         let matrix = vectors.iter().flatten().copied().collect();
         VectorIndex {
-            hnsw,
+            hnsw: ManuallyDrop::new(hnsw),
+            loader: None,
             matrix,
             dimensions,
         }
     }
 
+    /// Save.
     pub fn save(&self, dir: &Path) -> Result<()> {
         let bytes: Vec<u8> = self.matrix.iter().flat_map(|v| v.to_le_bytes()).collect();
         let path = dir.join(MATRIX_FILE);
@@ -74,16 +104,32 @@ impl VectorIndex {
                 return Err(Error::index(dir, format!("{name} is missing")));
             }
         }
-        // The loaded graph borrows from its loader for its whole life; one
-        // loader per load is leaked so the index can be 'static.
-        let owned_dir = dir.to_path_buf();
-        let loaded = catch_unwind(AssertUnwindSafe(move || {
-            let io: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(&owned_dir, BASENAME)));
+        // The loaded graph borrows from its loader for its whole life (in
+        // hnsw_rs's types; with the default reload options the data is
+        // copied, not mapped). The loader is boxed, its pointer kept, and it
+        // is freed after the graph in `drop`.
+        let loader = NonNull::from(Box::leak(Box::new(HnswIo::new(dir, BASENAME))));
+        let loaded = catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: the loader lives until `drop` frees it after the graph.
+            let io: &'static mut HnswIo = unsafe { &mut *loader.as_ptr() };
             io.load_hnsw::<f32, UnitCosine>()
         }));
+        let free_loader = || {
+            // SAFETY: no graph read from the loader survives (load failed).
+            drop(unsafe { Box::from_raw(loader.as_ptr()) });
+        };
         let path = dir.join(MATRIX_FILE);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                drop(loaded);
+                free_loader();
+                return Err(Error::io(&path, e));
+            }
+        };
         if dimensions == 0 || bytes.len() % (4 * dimensions) != 0 {
+            drop(loaded);
+            free_loader();
             return Err(Error::index(
                 dir,
                 format!("{MATRIX_FILE} has a size that does not fit {dimensions}-d vectors"),
@@ -95,15 +141,22 @@ impl VectorIndex {
             .collect();
         match loaded {
             Ok(Ok(hnsw)) => Ok(VectorIndex {
-                hnsw,
+                hnsw: ManuallyDrop::new(hnsw),
+                loader: Some(loader),
                 matrix,
                 dimensions,
             }),
-            Ok(Err(e)) => Err(Error::index(
-                dir,
-                format!("cannot read the vector index: {e}"),
-            )),
-            Err(_) => Err(Error::index(dir, "the vector index is damaged")),
+            Ok(Err(e)) => {
+                free_loader();
+                Err(Error::index(
+                    dir,
+                    format!("cannot read the vector index: {e}"),
+                ))
+            }
+            Err(_) => {
+                free_loader();
+                Err(Error::index(dir, "the vector index is damaged"))
+            }
         }
     }
 
@@ -149,6 +202,7 @@ impl VectorIndex {
         self.matrix.get(start..start + self.dimensions)
     }
 
+    /// Dimensions.
     pub fn dimensions(&self) -> usize {
         self.dimensions
     }
@@ -163,6 +217,7 @@ impl VectorIndex {
         self.matrix.len().checked_div(self.dimensions).unwrap_or(0)
     }
 
+    /// Is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -208,6 +263,33 @@ pub fn normalise(mut v: Vec<f32>) -> Vec<f32> {
     v
 }
 
+impl super::VectorLeg for VectorIndex {
+    fn search(&self, query: &[f32], limit: usize) -> Result<super::Ranked> {
+        Ok(VectorIndex::search(self, query, limit))
+    }
+
+    fn search_among(
+        &self,
+        query: &[f32],
+        candidates: &[super::DocId],
+        limit: usize,
+    ) -> Result<super::Ranked> {
+        Ok(VectorIndex::search_among(self, query, candidates, limit))
+    }
+
+    fn vector(&self, doc: super::DocId) -> Option<Vec<f32>> {
+        VectorIndex::vector(self, doc).map(<[f32]>::to_vec)
+    }
+
+    fn dimensions(&self) -> usize {
+        self.dimensions
+    }
+
+    fn documents(&self) -> usize {
+        self.stored()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,11 +305,43 @@ mod tests {
     }
 
     #[test]
-    fn unit_cosine_distance_is_never_negative() {
-        let v = normalise(vec![0.3, 0.4, 0.5]);
-        assert_eq!(UnitCosine.eval(&v, &v), 0.0_f32.max(1.0 - dot(&v, &v)));
-        assert!(UnitCosine.eval(&v, &v) >= 0.0);
-        let w: Vec<f32> = v.iter().map(|x| -x).collect();
-        assert!((UnitCosine.eval(&v, &w) - 2.0).abs() < 1e-6);
+    fn unit_cosine_distance_is_one_minus_the_cosine_of_the_angle() {
+        // Two unit vectors at a known angle: the distance must be 1 - cos θ,
+        // computed here from the angle, not from a dot product.
+        for degrees in [0.0f32, 30.0, 60.0, 90.0, 135.0, 180.0] {
+            let theta = degrees.to_radians();
+            let a = [1.0f32, 0.0, 0.0];
+            let b = [theta.cos(), theta.sin(), 0.0];
+            let expected = 1.0 - theta.cos();
+            assert!(
+                (UnitCosine.eval(&a, &b) - expected).abs() < 1e-6,
+                "{degrees} degrees"
+            );
+        }
+    }
+
+    #[test]
+    fn rounding_never_makes_a_distance_negative() {
+        // A normalised vector's dot with itself can come out just above 1.
+        for n in 1..64 {
+            let v = normalise((0..n).map(|i| (i as f32 * 0.71).sin() + 0.01).collect());
+            assert!(UnitCosine.eval(&v, &v) >= 0.0, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn loading_an_index_twice_gives_the_same_answers() {
+        let vectors: Vec<Vec<f32>> = (0..50)
+            .map(|i| normalise((0..8).map(|j| ((i * 8 + j) as f32 * 0.37).sin()).collect()))
+            .collect();
+        let dir = tempfile::tempdir().expect("temp dir");
+        VectorIndex::build(&vectors).save(dir.path()).expect("save");
+        let first = VectorIndex::load(dir.path(), 8).expect("load");
+        let second = VectorIndex::load(dir.path(), 8).expect("load again");
+        assert_eq!(first.search(&vectors[3], 5), second.search(&vectors[3], 5));
+        assert_eq!(first.search(&vectors[3], 5)[0].0, 3);
+        drop(first);
+        // The second is still sound after the first (and its loader) is freed.
+        assert_eq!(second.search(&vectors[7], 1)[0].0, 7);
     }
 }

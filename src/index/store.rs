@@ -11,14 +11,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::corpus::{Paper, SourcePaths, Sources};
+use super::keyword::KeywordIndex;
+use super::vector::{self, VectorIndex};
+use crate::collection::{SourcePaths, Sources};
 use crate::embed::ModelCard;
 use crate::error::{Error, Result};
-use crate::keyword::KeywordIndex;
-use crate::vector::{self, VectorIndex};
+use crate::events::{Event, Events};
+use crate::paper::Paper;
 
 /// Bumped whenever the layout or the meaning of the files changes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 const CURRENT: &str = "current";
 const MANIFEST: &str = "manifest.json";
 const PAPERS: &str = "papers.json";
@@ -63,9 +65,13 @@ pub struct WriteLock {
 /// What an index was built from and with; checked on every open.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Schema version.
     pub schema_version: u32,
+    /// Model.
     pub model: ModelCard,
+    /// Documents.
     pub documents: usize,
+    /// Sources hash.
     pub sources_hash: String,
     /// sha256 of our own files, so damage is reported instead of loaded.
     pub files: BTreeMap<String, String>,
@@ -73,9 +79,13 @@ pub struct Manifest {
 
 /// A loaded generation.
 pub struct Loaded {
+    /// Manifest.
     pub manifest: Manifest,
+    /// Papers.
     pub papers: Vec<Paper>,
+    /// Keyword.
     pub keyword: KeywordIndex,
+    /// Vectors.
     pub vectors: VectorIndex,
 }
 
@@ -100,28 +110,27 @@ fn sha256_file(path: &Path) -> Result<String> {
 }
 
 impl IndexDir {
+    /// New.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         IndexDir { root: root.into() }
     }
 
+    /// Root.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// Takes the one-writer lock, waiting (with a message when `tell` is
-    /// set) while another mmsearch builds here. Searches never take it:
-    /// they keep reading the live generation during a build.
-    pub fn lock(&self, tell: bool) -> Result<WriteLock> {
+    /// Takes the one-writer lock, waiting (and saying so through `events`)
+    /// while another mmsearch builds here. Searches never take it: they keep
+    /// reading the live generation during a build.
+    pub fn lock(&self, events: &Events) -> Result<WriteLock> {
         let (file, path) = self.lock_file(LOCK)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                if tell {
-                    eprintln!(
-                        "mmsearch: another mmsearch is building the index at {}; waiting for it",
-                        self.root.display()
-                    );
-                }
+                events.emit(Event::WaitingForLock {
+                    index_dir: self.root.clone(),
+                });
                 file.lock().map_err(|e| Error::io(&path, e))?;
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
@@ -339,7 +348,7 @@ impl IndexDir {
         let papers_path = dir.join(PAPERS);
         std::fs::write(&papers_path, serde_json::to_vec(papers)?)
             .map_err(|e| Error::io(&papers_path, e))?;
-        crate::keyword::build(&keyword_dir, papers)?;
+        super::keyword::build(&keyword_dir, papers)?;
         VectorIndex::build(vectors).save(dir)?;
         let mut files = BTreeMap::new();
         for name in [

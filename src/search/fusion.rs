@@ -12,8 +12,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "method", rename_all = "lowercase")]
 pub enum Fusion {
-    Rrf { k: f64 },
-    Linear { alpha: f64 },
+    /// Reciprocal rank fusion: `sum 1 / (k + rank)`.
+    Rrf {
+        /// The rank offset.
+        k: f64,
+    },
+    /// `alpha * semantic + (1 - alpha) * keyword`, scores min-max normalised.
+    Linear {
+        /// The weight of the semantic leg.
+        alpha: f64,
+    },
 }
 
 /// Both chosen by `mmsearch eval --tune` on SciFact's train split (809
@@ -22,6 +30,7 @@ pub enum Fusion {
 /// 70 shipped queries RRF is ahead (.791 vs .783); we follow the larger,
 /// independent set. `similar` uses RRF, which won on the related-paper cases.
 pub const DEFAULT_RRF_K: f64 = 10.0;
+/// DEFAULT ALPHA.
 pub const DEFAULT_ALPHA: f64 = 0.45;
 
 impl Default for Fusion {
@@ -36,79 +45,160 @@ impl Default for Fusion {
 /// the leg's own score, and what each leg contributed to `score`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Fused {
+    /// The document id.
     pub doc: usize,
+    /// The fused score.
     pub score: f64,
+    /// 1-based rank in the keyword leg, if it had the document.
     pub keyword_rank: Option<usize>,
+    /// 1-based rank in the semantic leg, if it had the document.
     pub semantic_rank: Option<usize>,
+    /// The keyword leg's own score (BM25).
     pub keyword_score: Option<f32>,
+    /// The semantic leg's own score (cosine).
     pub semantic_score: Option<f32>,
     /// `score == keyword_part + semantic_part`.
     pub keyword_part: f64,
+    /// What the semantic leg added to `score`.
     pub semantic_part: f64,
 }
 
-/// Fuses two best-first legs of `(document, score)` with `fusion`. Ties are
-/// broken by the better of the two ranks, then by document number, so the
-/// result is deterministic.
-pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion) -> Vec<Fused> {
-    let mut fused: Vec<Fused> = Vec::new();
+/// One leg handed to [`fuse_legs`]: its best-first `(document, score)` list
+/// and its weight (linear fusion multiplies the normalised score by it, RRF
+/// the reciprocal rank; 1 for plain RRF).
+#[derive(Debug, Clone, Copy)]
+pub struct WeightedLeg<'a> {
+    /// The leg's ranking, best first.
+    pub ranked: &'a [(usize, f32)],
+    /// The leg's weight.
+    pub weight: f64,
+}
+
+/// How [`fuse_legs`] scores a leg's entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Method {
+    /// `weight / (k + rank)`.
+    Rrf {
+        /// The rank offset.
+        k: f64,
+    },
+    /// `weight * min-max-normalised score`.
+    Linear,
+}
+
+/// Where one leg had a document in a fused ranking.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LegEntry {
+    /// 1-based rank in the leg.
+    pub rank: usize,
+    /// The leg's own score.
+    pub score: f32,
+    /// What this leg added to the fused score.
+    pub part: f64,
+}
+
+/// One document in a ranking fused from any number of legs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FusedN {
+    /// The document id.
+    pub doc: usize,
+    /// The fused score: the sum of the legs' parts.
+    pub score: f64,
+    /// Per leg, in the order given, where it had this document.
+    pub legs: Vec<Option<LegEntry>>,
+}
+
+/// Fuses any number of best-first legs. Ties are broken by the best rank in
+/// any leg, then by document number, so the result is deterministic. A
+/// document listed twice by one leg counts once, at its best rank.
+pub fn fuse_legs(legs: &[WeightedLeg<'_>], method: Method) -> Vec<FusedN> {
+    let mut fused: Vec<FusedN> = Vec::new();
     let mut slot = std::collections::HashMap::new();
-    for (leg, list) in [keyword, semantic].into_iter().enumerate() {
-        let norm = Normaliser::new(list);
-        for (i, &(doc, score)) in list.iter().enumerate() {
+    for (leg, input) in legs.iter().enumerate() {
+        let norm = Normaliser::new(input.ranked);
+        for (i, &(doc, score)) in input.ranked.iter().enumerate() {
             let rank = i + 1;
-            let contribution = match fusion {
-                Fusion::Rrf { k } => 1.0 / (k + rank as f64),
-                Fusion::Linear { alpha } => {
-                    let weight = if leg == 0 { 1.0 - alpha } else { alpha };
-                    weight * norm.apply(score)
-                }
+            let contribution = match method {
+                Method::Rrf { k } => input.weight * (1.0 / (k + rank as f64)),
+                Method::Linear => input.weight * norm.apply(score),
             };
             let at = *slot.entry(doc).or_insert_with(|| {
-                fused.push(Fused {
+                fused.push(FusedN {
                     doc,
-                    ..Fused::default()
+                    score: 0.0,
+                    legs: vec![None; legs.len()],
                 });
                 fused.len() - 1
             });
             let entry = &mut fused[at];
-            // A document listed twice by one leg counts once, at its best rank.
-            let (leg_rank, leg_score, leg_part) = if leg == 0 {
-                (
-                    &mut entry.keyword_rank,
-                    &mut entry.keyword_score,
-                    &mut entry.keyword_part,
-                )
-            } else {
-                (
-                    &mut entry.semantic_rank,
-                    &mut entry.semantic_score,
-                    &mut entry.semantic_part,
-                )
-            };
-            if leg_rank.is_none() {
-                *leg_rank = Some(rank);
-                *leg_score = Some(score);
-                *leg_part = contribution;
+            if entry.legs[leg].is_none() {
+                entry.legs[leg] = Some(LegEntry {
+                    rank,
+                    score,
+                    part: contribution,
+                });
                 entry.score += contribution;
             }
         }
     }
+    let best = |f: &FusedN| {
+        f.legs
+            .iter()
+            .flatten()
+            .map(|e| e.rank)
+            .min()
+            .unwrap_or(usize::MAX)
+    };
     fused.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
-            .then_with(|| best_rank(a).cmp(&best_rank(b)))
+            .then_with(|| best(a).cmp(&best(b)))
             .then_with(|| a.doc.cmp(&b.doc))
     });
     fused
 }
 
-fn best_rank(f: &Fused) -> usize {
-    f.keyword_rank
+impl Fusion {
+    /// The method and the (keyword, semantic) weights of this two-leg fusion.
+    pub fn method_and_weights(self) -> (Method, [f64; 2]) {
+        match self {
+            Fusion::Rrf { k } => (Method::Rrf { k }, [1.0, 1.0]),
+            Fusion::Linear { alpha } => (Method::Linear, [1.0 - alpha, alpha]),
+        }
+    }
+}
+
+/// Fuses the keyword and semantic legs of `(document, score)` with `fusion`:
+/// [`fuse_legs`] over the two, with each leg's rank and part named.
+pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion) -> Vec<Fused> {
+    let (method, [kw, sem]) = fusion.method_and_weights();
+    let legs = [
+        WeightedLeg {
+            ranked: keyword,
+            weight: kw,
+        },
+        WeightedLeg {
+            ranked: semantic,
+            weight: sem,
+        },
+    ];
+    fuse_legs(&legs, method)
         .into_iter()
-        .chain(f.semantic_rank)
-        .min()
-        .unwrap_or(usize::MAX)
+        .map(|f| {
+            let leg = |i: usize| f.legs.get(i).copied().flatten();
+            let (k, s) = (leg(0), leg(1));
+            Fused {
+                doc: f.doc,
+                score: f.score,
+                keyword_rank: k.map(|e| e.rank),
+                semantic_rank: s.map(|e| e.rank),
+                keyword_score: k.map(|e| e.score),
+                semantic_score: s.map(|e| e.score),
+                keyword_part: k.map_or(0.0, |e| e.part),
+                semantic_part: s.map_or(0.0, |e| e.part),
+            }
+        })
+        .collect()
 }
 
 /// Min-max normalisation over one leg's candidates; a leg whose scores are

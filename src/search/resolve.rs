@@ -3,8 +3,8 @@
 //! or a title, pasted or slightly misspelt. When nothing fits, the error
 //! lists the closest titles so the user can copy one.
 
-use crate::corpus::{Paper, normalize_key, slug};
 use crate::error::{Error, Result};
+use crate::paper::{Paper, arxiv_id, normalize_key, slug};
 
 /// A title this similar (normalised Levenshtein) counts as the same title.
 const TITLE_SIMILARITY: f64 = 0.85;
@@ -22,7 +22,8 @@ pub fn resolve(papers: &[Paper], reference: &str) -> Result<usize> {
     if let Some(found) = single(papers, reference, by_id)? {
         return Ok(found);
     }
-    let key = normalize_key(strip_arxiv_prefix(reference));
+    // `arXiv:2403.15388v2` or an arXiv URL names the paper with that id.
+    let key = normalize_key(&arxiv_id::parse(reference).unwrap_or_else(|| reference.to_string()));
     let by_key = positions(papers, |p| p.lookup_keys().contains(&key));
     if let Some(found) = single(papers, reference, by_key)? {
         return Ok(found);
@@ -78,26 +79,6 @@ fn single(papers: &[Paper], reference: &str, found: Vec<usize>) -> Result<Option
     }
 }
 
-fn strip_arxiv_prefix(reference: &str) -> &str {
-    let lower = reference.to_ascii_lowercase();
-    let stripped = if lower.starts_with("arxiv:") {
-        &reference[6..]
-    } else {
-        reference
-    };
-    // `2403.15388v2` is the same paper as `2403.15388`.
-    match stripped.rsplit_once('v') {
-        Some((id, version))
-            if !version.is_empty()
-                && version.chars().all(|c| c.is_ascii_digit())
-                && id.chars().all(|c| c.is_ascii_digit() || c == '.') =>
-        {
-            id
-        }
-        _ => stripped,
-    }
-}
-
 /// Similarity of a normalised reference to a normalised title; matching the
 /// part after a name (`SegGPT: Segmenting Everything In Context`) or the
 /// title's beginning also counts.
@@ -123,7 +104,7 @@ fn title_parts(title: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::{Collection, Sources};
+    use crate::collection::{Collection, Sources};
 
     fn papers() -> Vec<Paper> {
         Collection::from_sources(&Sources::shipped())

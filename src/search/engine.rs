@@ -2,35 +2,33 @@
 //! rebuilding it when the sources or the model changed), runs the keyword and
 //! semantic legs, fuses them and puts exact lookups first.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Mutex;
 
-use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
-
-use crate::corpus::{Collection, Paper, Sources};
+use super::filter::Filter;
+use super::fusion::{self, Fused, Fusion};
+use super::results::{Hit, ResultHit, Results, Snippet, readable_abstract};
+use crate::collection::Sources;
+use crate::config::DEFAULT_LIMIT;
 use crate::embed::{self, Embedder, ModelCard};
 use crate::error::{Error, Result};
-use crate::filter::Filter;
-use crate::fusion::{self, Fused, Fusion};
-use crate::keyword::KeywordIndex;
-use crate::store::{IndexDir, Loaded, Manifest, WriteLock};
-use crate::vector::VectorIndex;
+use crate::events::{Event, Events};
+use crate::index::build::build_locked;
+use crate::index::keyword::KeywordIndex;
+use crate::index::store::{IndexDir, Loaded, Manifest};
+use crate::index::{DocId, KeywordLeg, Ranked, VectorLeg};
+use crate::paper::Paper;
 
-/// Which legs answer a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Hybrid,
-    Keyword,
-    Semantic,
-}
+pub use super::Mode;
 
 /// How a search is run.
 #[derive(Debug, Clone)]
 pub struct SearchOptions {
+    /// How many hits to return.
     pub limit: usize,
+    /// Which legs answer.
     pub mode: Mode,
+    /// How hybrid mode fuses them.
     pub fusion: Fusion,
     /// How many candidates each leg hands to fusion.
     pub depth: usize,
@@ -44,7 +42,7 @@ pub const DEFAULT_DEPTH: usize = 100;
 impl Default for SearchOptions {
     fn default() -> Self {
         SearchOptions {
-            limit: 10,
+            limit: DEFAULT_LIMIT,
             mode: Mode::Hybrid,
             fusion: Fusion::default(),
             depth: DEFAULT_DEPTH,
@@ -53,45 +51,28 @@ impl Default for SearchOptions {
     }
 }
 
-/// One result: the paper and how it was ranked (final score, each leg's
-/// rank and score, and what each leg contributed).
-#[derive(Debug, Clone)]
-pub struct Hit<'a> {
-    pub paper: &'a Paper,
-    pub ranking: Fused,
-    /// The query equals this paper's title, tag, arXiv id or id.
-    pub exact: bool,
-}
-
-/// Where the engine keeps its index and finds its model.
+/// Where the engine keeps its index, finds its model, and sends its events.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
+    /// The index directory.
     pub index_dir: PathBuf,
+    /// The models directory, when given (else `config` decides).
     pub models_dir: Option<PathBuf>,
-    /// Show progress bars and build messages on stderr.
-    pub progress: bool,
+    /// Where progress, warnings and build messages go.
+    pub events: Events,
 }
 
-/// What a build did, for the user and for benchmarks.
-#[derive(Debug, Clone, Serialize)]
-pub struct BuildReport {
-    pub papers: usize,
-    pub with_abstract: usize,
-    /// Papers whose text went through the model in this build.
-    pub embedded: usize,
-    /// Papers whose vector was taken from the previous index.
-    pub reused: usize,
-    pub warnings: Vec<String>,
-    pub seconds: f64,
-}
-
+/// An opened index, ready to answer queries from any number of threads:
+/// `Engine` is `Send + Sync` and every query method takes `&self`. The
+/// embedding model is loaded on the first query that needs it (keyword
+/// searches and `similar` never pay for it) and then shared.
 pub struct Engine {
     papers: Vec<Paper>,
     keyword: KeywordIndex,
-    vectors: VectorIndex,
+    vectors: Box<dyn VectorLeg>,
     manifest: Manifest,
     models_dir: Option<PathBuf>,
-    embedder: Option<Embedder>,
+    embedder: Mutex<Option<Embedder>>,
 }
 
 /// Why an existing index cannot be used as it is, if it cannot.
@@ -130,20 +111,18 @@ impl Engine {
             Err(e) => format!("the index could not be read ({e})"),
         };
         let models_dir = models_dir?;
-        let lock = dir.lock(config.progress)?;
+        let lock = dir.lock(&config.events)?;
         // Another mmsearch may have built it while we waited for the lock.
         if let Ok(Some(loaded)) = dir.load()
             && staleness(&loaded.manifest, sources, card.as_ref()).is_none()
         {
             return Ok(Engine::from_loaded(loaded, Some(models_dir)));
         }
-        if config.progress {
-            eprintln!(
-                "mmsearch: building the index at {} ({reason})",
-                config.index_dir.display()
-            );
-        }
-        build_locked(&dir, &lock, sources, &models_dir, true, config.progress)?;
+        config.events.emit(Event::Building {
+            index_dir: config.index_dir.clone(),
+            reason,
+        });
+        build_locked(&dir, &lock, sources, &models_dir, true, &config.events)?;
         drop(lock);
         let loaded = dir.load()?.ok_or_else(|| {
             Error::index(&config.index_dir, "the new index is missing after a build")
@@ -170,49 +149,54 @@ impl Engine {
         Engine {
             papers: loaded.papers,
             keyword: loaded.keyword,
-            vectors: loaded.vectors,
+            vectors: Box::new(loaded.vectors),
             manifest: loaded.manifest,
             models_dir,
-            embedder: None,
+            embedder: Mutex::new(None),
         }
     }
 
+    /// The papers; a document id is a position in this slice.
     pub fn papers(&self) -> &[Paper] {
         &self.papers
     }
 
+    /// What the open index was built from and with.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
 
-    /// The model is loaded on first use: keyword searches never pay for it.
-    fn embedder(&mut self) -> Result<&mut Embedder> {
-        if self.embedder.is_none() {
-            let dir = self
-                .models_dir
-                .as_deref()
-                .ok_or_else(|| Error::Model("embedding model not found".into()))?;
-            self.embedder = Some(Embedder::load(dir, true)?);
-        }
-        self.embedder
-            .as_mut()
-            .ok_or_else(|| Error::Model("embedding model not loaded".into()))
-    }
-
     /// The query's embedding when `mode` uses the semantic leg.
-    pub fn embed_if_needed(&mut self, query: &str, mode: Mode) -> Result<Option<Vec<f32>>> {
+    pub fn embed_if_needed(&self, query: &str, mode: Mode) -> Result<Option<Vec<f32>>> {
         match mode {
             Mode::Keyword => Ok(None),
             Mode::Hybrid | Mode::Semantic => self.embed_query(query).map(Some),
         }
     }
 
-    /// Embeds a query; exposed so benchmarks can time it separately.
-    pub fn embed_query(&mut self, query: &str) -> Result<Vec<f32>> {
-        self.embedder()?.embed_one(query)
+    /// Embeds a query (loading the model on first use); exposed so
+    /// benchmarks can time it separately. Queries from several threads take
+    /// turns on the one model.
+    pub fn embed_query(&self, query: &str) -> Result<Vec<f32>> {
+        let mut slot = self
+            .embedder
+            .lock()
+            .map_err(|_| Error::Internal("the embedding model failed in another thread".into()))?;
+        if slot.is_none() {
+            let dir = self
+                .models_dir
+                .as_deref()
+                .ok_or_else(|| Error::Model("embedding model not found".into()))?;
+            *slot = Some(Embedder::load(dir, true)?);
+        }
+        match slot.as_mut() {
+            Some(embedder) => embedder.embed_one(query),
+            None => Err(Error::Internal("embedding model not loaded".into())),
+        }
     }
 
-    pub fn search(&mut self, query: &str, options: &SearchOptions) -> Result<Vec<Hit<'_>>> {
+    /// Searches: the legs `options.mode` asks for, fused, exact lookups first.
+    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit<'_>>> {
         let query = query.trim();
         if query.is_empty() {
             return Err(Error::Usage(
@@ -258,7 +242,7 @@ impl Engine {
     ) -> Result<Legs> {
         let depth = options.depth.max(options.limit);
         let allowed = self.allowed(&options.filter);
-        let keep = |list: &mut Vec<(usize, f32)>| {
+        let keep = |list: &mut Ranked| {
             if let Some(allowed) = &allowed {
                 list.retain(|(doc, _)| allowed.binary_search(doc).is_ok());
                 list.truncate(depth);
@@ -272,19 +256,19 @@ impl Engine {
                 } else {
                     depth
                 };
-                self.keyword.search(query, fetch)?
+                KeywordLeg::search(&self.keyword, query, fetch)?
             }
         };
         keep(&mut keyword);
         let semantic = match (options.mode, vector, &allowed) {
             (Mode::Keyword, _, _) => Vec::new(),
-            (_, Some(v), Some(allowed)) => self.vectors.search_among(v, allowed, depth),
-            (_, Some(v), None) => self.vectors.search(v, depth),
+            (_, Some(v), Some(allowed)) => self.vectors.search_among(v, allowed, depth)?,
+            (_, Some(v), None) => self.vectors.search(v, depth)?,
             (_, None, _) => return Err(Error::Usage("this mode needs a query embedding".into())),
         };
         let mut exact = match options.mode {
             Mode::Semantic => Vec::new(),
-            Mode::Hybrid | Mode::Keyword => self.keyword.exact(query)?,
+            Mode::Hybrid | Mode::Keyword => KeywordLeg::exact(&self.keyword, query)?,
         };
         if let Some(allowed) = &allowed {
             exact.retain(|doc| allowed.binary_search(doc).is_ok());
@@ -332,7 +316,7 @@ impl Engine {
 
     fn hit(&self, f: Fused, exact: bool) -> Result<Hit<'_>> {
         let paper = self.papers.get(f.doc).ok_or_else(|| {
-            Error::index("", format!("document {} is not in the collection", f.doc))
+            Error::Internal(format!("document {} is not in the collection", f.doc))
         })?;
         Ok(Hit {
             paper,
@@ -371,7 +355,7 @@ impl Engine {
                 .ok_or_else(|| Error::Usage(format!("no paper number {seed}")))?;
             texts.push(paper.embedding_text());
             if let Some(v) = self.vectors.vector(seed) {
-                sum.iter_mut().zip(v).for_each(|(s, x)| *s += x);
+                sum.iter_mut().zip(&v).for_each(|(s, x)| *s += x);
             }
         }
         if let Some((text, v)) = text {
@@ -383,7 +367,7 @@ impl Engine {
                 "give a paper or --text to find related papers for".into(),
             ));
         }
-        let vector = crate::vector::normalise(sum);
+        let vector = crate::index::vector::normalise(sum);
         let depth = options.depth.max(options.limit) + seeds.len();
         let allowed = self.allowed(&options.filter);
         let wanted = |doc: &usize| {
@@ -401,14 +385,14 @@ impl Engine {
                     depth
                 };
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                self.keyword.more_like_this(&refs, fetch)?
+                self.keyword_leg().more_like_this(&refs, fetch)?
             }
         };
         keyword.retain(|(doc, _)| wanted(doc));
         let mut semantic = match (options.mode, &allowed) {
             (Mode::Keyword, _) => Vec::new(),
-            (_, Some(allowed)) => self.vectors.search_among(&vector, allowed, depth),
-            (_, None) => self.vectors.search(&vector, depth),
+            (_, Some(allowed)) => self.vectors.search_among(&vector, allowed, depth)?,
+            (_, None) => self.vectors.search(&vector, depth)?,
         };
         semantic.retain(|(doc, _)| wanted(doc));
         Ok(Legs {
@@ -427,141 +411,130 @@ impl Engine {
     ) -> Result<Option<tantivy::snippet::Snippet>> {
         self.keyword.snippet(query, text, max_chars)
     }
+
+    fn keyword_leg(&self) -> &dyn KeywordLeg {
+        &self.keyword
+    }
+
+    /// The result list every printer (and a server) shares: the hits with
+    /// their snippets (of the abstract, for `query`'s words, when
+    /// `snippets`) and, when `explain`, why each ranks where it does.
+    pub fn results<'a>(
+        &'a self,
+        query: &str,
+        hits: Vec<Hit<'a>>,
+        options: &SearchOptions,
+        snippets: bool,
+        explain: bool,
+    ) -> Result<Results<'a>> {
+        let hits = hits
+            .into_iter()
+            .enumerate()
+            .map(|(i, hit)| {
+                let snippet = match (&hit.paper.abstract_text, snippets) {
+                    (Some(text), true) => self
+                        .snippet(query, &readable_abstract(text), SNIPPET_CHARS)?
+                        .map(|s| Snippet {
+                            text: s.fragment().to_string(),
+                            highlights: s.highlighted().to_vec(),
+                        }),
+                    _ => None,
+                };
+                let why = explain.then_some((options.mode, options.fusion));
+                Ok(ResultHit::new(i + 1, hit, snippet, why))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Results {
+            query: query.to_string(),
+            mode: options.mode,
+            fusion: options.fusion,
+            hits,
+        })
+    }
 }
+
+/// Length of a snippet in a result list.
+pub const SNIPPET_CHARS: usize = 160;
 
 /// What the two legs returned for one query, best first, plus the papers
 /// the query names exactly.
 #[derive(Debug, Clone, Default)]
 pub struct Legs {
-    pub keyword: Vec<(usize, f32)>,
-    pub semantic: Vec<(usize, f32)>,
-    pub exact: Vec<usize>,
+    /// The keyword leg's ranking.
+    pub keyword: Ranked,
+    /// The semantic leg's ranking.
+    pub semantic: Ranked,
+    /// Papers the query names exactly.
+    pub exact: Vec<DocId>,
 }
 
-/// Builds the index for `sources` into `dir`: parse, embed what is new
-/// (vectors of texts the live index already embedded with the same model
-/// are reused, so an edit re-embeds only the edited papers), write a new
-/// generation and swap it in. Takes the write lock for the whole build.
-/// `reuse: false` embeds everything again.
-pub fn build(
-    dir: &IndexDir,
-    sources: &Sources,
-    models_dir: &Path,
-    reuse: bool,
-    progress: bool,
-) -> Result<BuildReport> {
-    let lock = dir.lock(true)?;
-    build_locked(dir, &lock, sources, models_dir, reuse, progress)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn build_locked(
-    dir: &IndexDir,
-    lock: &WriteLock,
-    sources: &Sources,
-    models_dir: &Path,
-    reuse: bool,
-    progress: bool,
-) -> Result<BuildReport> {
-    let started = std::time::Instant::now();
-    let card = embed::read_model_card(models_dir)?;
-    let collection = Collection::from_sources(sources)?;
-    for warning in &collection.warnings {
-        eprintln!("mmsearch: warning: {warning}");
+    #[test]
+    fn an_engine_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Engine>();
     }
-    if collection.papers.is_empty() {
-        return Err(Error::Corpus {
-            path: PathBuf::from(sources.name()),
-            message: "no paper entries found".into(),
-        });
-    }
-    let texts: Vec<String> = collection
-        .papers
-        .iter()
-        .map(Paper::embedding_text)
-        .collect();
-    let mut known = if reuse {
-        reusable_vectors(dir, &card)
-    } else {
-        HashMap::new()
-    };
-    let mut vectors: Vec<Option<Vec<f32>>> = texts.iter().map(|t| known.remove(t)).collect();
-    let missing: Vec<usize> = (0..texts.len()).filter(|&i| vectors[i].is_none()).collect();
-    if !missing.is_empty() {
-        let mut embedder = Embedder::load(models_dir, false)?;
-        let new_texts: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
-        for (&i, v) in missing
-            .iter()
-            .zip(embed_with_progress(&mut embedder, &new_texts, progress)?)
-        {
-            vectors[i] = Some(v);
-        }
-    }
-    let vectors: Vec<Vec<f32>> = vectors.into_iter().map(Option::unwrap_or_default).collect();
-    dir.write(lock, &collection.papers, &vectors, &card, sources)?;
-    Ok(BuildReport {
-        papers: collection.papers.len(),
-        with_abstract: collection
-            .papers
-            .iter()
-            .filter(|p| p.abstract_text.is_some())
-            .count(),
-        embedded: missing.len(),
-        reused: texts.len() - missing.len(),
-        warnings: collection.warnings,
-        seconds: started.elapsed().as_secs_f64(),
-    })
-}
 
-/// Text → vector from the live generation when it was embedded by `card`'s
-/// model: the embedding cache, keyed by model and text.
-fn reusable_vectors(dir: &IndexDir, card: &ModelCard) -> HashMap<String, Vec<f32>> {
-    match dir.stored_vectors() {
-        Some((model, papers, vectors)) if &model == card => papers
-            .iter()
-            .map(Paper::embedding_text)
-            .zip(vectors)
-            .collect(),
-        _ => HashMap::new(),
-    }
-}
+    /// Index-format compatibility: an index this version builds is read
+    /// back as it is; one whose manifest names an older schema is rebuilt
+    /// on open (and then answers), never misread.
+    #[test]
+    fn an_index_of_an_older_schema_is_rebuilt_and_this_versions_is_read_back() {
+        let Ok(models_dir) = embed::locate_models_dir(None) else {
+            eprintln!("skipped: no models directory (run models/fetch)");
+            return;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let config = EngineConfig {
+            index_dir: dir.path().to_path_buf(),
+            models_dir: Some(models_dir),
+            events: Events::new(move |e| {
+                if let Event::Building { reason, .. } = e {
+                    log.lock().expect("log").push(reason.clone());
+                }
+            }),
+        };
+        let sources = Sources::shipped();
+        let built = Engine::open(&config, &sources, Mode::Keyword).expect("built");
+        let papers = built.papers().len();
+        drop(built);
+        let reopened = Engine::open(&config, &sources, Mode::Keyword).expect("read back");
+        assert_eq!(reopened.papers().len(), papers);
+        assert_eq!(
+            seen.lock().expect("log").len(),
+            1,
+            "read back without a rebuild"
+        );
+        drop(reopened);
 
-/// Embeds in small chunks so a progress bar can follow and memory stays flat.
-pub fn embed_with_progress(
-    embedder: &mut Embedder,
-    texts: &[String],
-    progress: bool,
-) -> Result<Vec<Vec<f32>>> {
-    let bar = if progress {
-        ProgressBar::new(texts.len() as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("embedding {bar:40} {pos}/{len} papers, {per_sec}, eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    // Texts of similar length share a batch, so little time goes on padding;
-    // the vectors are put back in the caller's order afterwards.
-    let mut order: Vec<usize> = (0..texts.len()).collect();
-    order.sort_by_key(|&i| texts[i].len());
-    let mut vectors: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-    for chunk in order.chunks(embed::BATCH_SIZE * 8) {
-        let batch: Vec<String> = chunk.iter().map(|&i| texts[i].clone()).collect();
-        for (&i, vector) in chunk.iter().zip(embedder.embed(&batch)?) {
-            vectors[i] = vector;
-        }
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
-    Ok(vectors)
-}
+        let generation = IndexDir::new(dir.path())
+            .current()
+            .expect("a live generation");
+        let manifest_path = generation.join("manifest.json");
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest"))
+                .expect("json");
+        manifest["schema_version"] = serde_json::json!(crate::index::store::SCHEMA_VERSION - 1);
+        std::fs::write(&manifest_path, manifest.to_string()).expect("rewrite manifest");
 
-/// The default index directory: `MMSEARCH_INDEX_DIR`, else the user data directory.
-pub fn default_index_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("MMSEARCH_INDEX_DIR").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(dir));
+        let rebuilt = Engine::open(&config, &sources, Mode::Keyword).expect("rebuilt");
+        let reasons = seen.lock().expect("log").clone();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[1].contains("schema"), "{reasons:?}");
+        let options = SearchOptions {
+            mode: Mode::Keyword,
+            ..SearchOptions::default()
+        };
+        let hits = rebuilt.search("LLaVA-PruMerge", &options).expect("search");
+        assert_eq!(hits[0].paper.id, "arxiv2024-llava-prumerge");
+        assert_eq!(
+            rebuilt.manifest().schema_version,
+            crate::index::store::SCHEMA_VERSION
+        );
     }
-    crate::project_dirs()
-        .map(|d| d.data_dir().join("index"))
-        .ok_or_else(|| Error::Usage("no home directory: pass --index-dir".into()))
 }

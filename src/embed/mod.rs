@@ -26,13 +26,29 @@ pub const MAX_TOKENS: usize = 256;
 /// are slower on two cores (measured in the offline-embeddings notes).
 pub const BATCH_SIZE: usize = 4;
 
-/// What the index remembers about the model that embedded it.
+/// How token vectors become one text vector.
+pub const POOLING: &str = "mean";
+
+/// What the index remembers about the model that embedded it: the model
+/// files (id, variant, checksum) and how they are used (token limit,
+/// pooling). Any difference means the stored vectors are stale and are
+/// embedded again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelCard {
+    /// The model's name, e.g. `sentence-transformers/all-MiniLM-L6-v2`.
     pub id: String,
+    /// Which export of it (e.g. the ONNX variant).
     pub variant: String,
+    /// Length of its vectors.
     pub dimensions: usize,
+    /// Checksum of `model.onnx`.
     pub onnx_sha256: String,
+    /// Word pieces embedded per text; longer text is truncated.
+    #[serde(default)]
+    pub max_tokens: usize,
+    /// How token vectors are pooled into one.
+    #[serde(default)]
+    pub pooling: String,
 }
 
 /// Finds the models directory: `--models-dir`, then `MMSEARCH_MODELS`, then
@@ -42,18 +58,15 @@ pub fn locate_models_dir(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = explicit {
         return Ok(dir.to_path_buf());
     }
-    if let Some(dir) = std::env::var_os("MMSEARCH_MODELS").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(dir));
+    let (from_env, fallbacks) = crate::config::models_dir_candidates();
+    if let Some(dir) = from_env {
+        return Ok(dir);
     }
-    let local = PathBuf::from("models");
-    if local.join(MODEL_FOLDER).join(MODEL_CARD).is_file() {
-        return Ok(local);
-    }
-    if let Some(dirs) = crate::project_dirs() {
-        let user = dirs.data_dir().join("models");
-        if user.join(MODEL_FOLDER).join(MODEL_CARD).is_file() {
-            return Ok(user);
-        }
+    if let Some(dir) = fallbacks
+        .into_iter()
+        .find(|dir| dir.join(MODEL_FOLDER).join(MODEL_CARD).is_file())
+    {
+        return Ok(dir);
     }
     Err(Error::Model(
         "embedding model not found (looked in --models-dir, MMSEARCH_MODELS, ./models and the user data directory)"
@@ -67,14 +80,38 @@ pub fn read_model_card(models_dir: &Path) -> Result<ModelCard> {
     let path = models_dir.join(MODEL_FOLDER).join(MODEL_CARD);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Error::Model(format!("cannot read {}: {e}", path.display())))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::Model(format!("{} is damaged: {e}", path.display())))
+    let mut card: ModelCard = serde_json::from_str(&text)
+        .map_err(|e| Error::Model(format!("{} is damaged: {e}", path.display())))?;
+    // How mmsearch uses the model is part of what made the vectors.
+    card.max_tokens = MAX_TOKENS;
+    card.pooling = POOLING.to_string();
+    Ok(card)
 }
 
-/// A loaded embedding model.
+/// Text in, unit vectors out: what indexing and queries need from a model,
+/// so another model (or a remote one) can stand in.
+pub trait Embed: Send {
+    /// Embeds texts in small batches; vectors are unit length.
+    fn embed_texts(&mut self, texts: &[String]) -> Result<Vec<Vec<f32>>>;
+    /// What the model is, as the index records it.
+    fn card(&self) -> &ModelCard;
+}
+
+/// The MiniLM model through fastembed and ONNX Runtime.
 pub struct Embedder {
     model: TextEmbedding,
+    /// What the model is.
     pub card: ModelCard,
+}
+
+impl Embed for Embedder {
+    fn embed_texts(&mut self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+        self.embed(texts)
+    }
+
+    fn card(&self) -> &ModelCard {
+        &self.card
+    }
 }
 
 static RUNTIME: OnceLock<std::result::Result<ort::environment::Environment, String>> =
@@ -121,7 +158,7 @@ impl Embedder {
         };
         let onnx = read_model_file(&dir, "model.onnx")?;
         let model =
-            UserDefinedEmbeddingModel::new(onnx, tokenizer_files).with_pooling(Pooling::Mean);
+            UserDefinedEmbeddingModel::new(onnx, tokenizer_files).with_pooling(Pooling::Mean); // POOLING
         let mut options = InitOptionsUserDefined::new()
             .with_environment(environment)
             .with_max_length(MAX_TOKENS);
@@ -140,6 +177,7 @@ impl Embedder {
             .map_err(|e| Error::Model(format!("embedding failed: {e}")))
     }
 
+    /// Embeds one text.
     pub fn embed_one(&mut self, text: &str) -> Result<Vec<f32>> {
         let mut vectors = self.embed(&[text.to_string()])?;
         vectors

@@ -19,8 +19,8 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use crate::corpus::{Paper, normalize_key};
 use crate::error::{Error, Result};
+use crate::paper::{Paper, normalize_key};
 
 /// A field searched by free text, with its tokenizer and BM25 boost.
 struct SearchField {
@@ -210,6 +210,7 @@ pub struct KeywordIndex {
 pub type Scored = (usize, f32);
 
 impl KeywordIndex {
+    /// Open.
     pub fn open(dir: &Path) -> Result<Self> {
         let index = Index::open_in_dir(dir)?;
         register_analyzers(&index);
@@ -267,13 +268,7 @@ impl KeywordIndex {
                 let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
                 clauses.push((
                     Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(q),
-                        std::env::var(format!("TMP_BOOST_{}", spec.name))
-                            .ok()
-                            .and_then(|v| v.parse().ok())
-                            .unwrap_or(spec.boost),
-                    )),
+                    Box::new(BoostQuery::new(Box::new(q), spec.boost)),
                 ));
             }
         }
@@ -387,6 +382,24 @@ impl KeywordIndex {
     /// Number of documents, to check the index against its manifest.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+}
+
+impl super::KeywordLeg for KeywordIndex {
+    fn search(&self, query: &str, limit: usize) -> Result<super::Ranked> {
+        KeywordIndex::search(self, query, limit)
+    }
+
+    fn exact(&self, query: &str) -> Result<Vec<super::DocId>> {
+        KeywordIndex::exact(self, query)
+    }
+
+    fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<super::Ranked> {
+        KeywordIndex::more_like_this(self, texts, limit)
+    }
+
+    fn documents(&self) -> usize {
+        self.num_docs() as usize
     }
 }
 

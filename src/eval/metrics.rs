@@ -25,12 +25,16 @@ pub type Run = BTreeMap<String, Vec<(String, f64)>>;
 /// The four figures reported per run, for one query or averaged over queries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct Scores {
+    /// Ndcg at 10.
     #[serde(rename = "ndcg@10")]
     pub ndcg_at_10: f64,
+    /// Mrr at 10.
     #[serde(rename = "mrr@10")]
     pub mrr_at_10: f64,
+    /// Recall at 100.
     #[serde(rename = "recall@100")]
     pub recall_at_100: f64,
+    /// Map at 100.
     #[serde(rename = "map@100")]
     pub map_at_100: f64,
 }
@@ -159,7 +163,7 @@ pub fn evaluate(run: &Run, qrels: &Qrels) -> (Scores, usize) {
 /// 1). A judgement repeated with a different relevance is an error, since it is
 /// ambiguous. `name` (usually the file path) prefixes error messages.
 pub fn parse_qrels(text: &str, name: &str) -> Result<Qrels> {
-    let err = |line_no: usize, message: String| Error::Corpus {
+    let err = |line_no: usize, message: String| Error::Source {
         path: PathBuf::from(name),
         message: format!("line {line_no}: {message}"),
     };
@@ -547,7 +551,7 @@ mod tests {
         let err = parse_qrels("q1 0 d1 1\nq1 d2\n", "bad.qrels").unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("bad.qrels: line 2:"), "{msg}");
-        assert!(matches!(err, Error::Corpus { .. }));
+        assert!(matches!(err, Error::Source { .. }));
 
         let msg = parse_qrels("q1 0 d1 1\nq1 0 d2 high\n", "bad.qrels")
             .unwrap_err()

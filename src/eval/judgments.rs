@@ -1,0 +1,104 @@
+//! Judged queries: the shipped judgments (embedded) and BEIR/TREC ones
+//! read from disk, as query texts plus qrels.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::metrics::{self, Qrels};
+use crate::error::{Error, Result};
+
+/// Queries of the shipped list's judgments (BEIR layout).
+pub const SHIPPED_QUERIES: &str = include_str!("../../index/judgments/queries.jsonl");
+/// Graded judgments (2 = about this, 1 = related) over the 78 shipped papers.
+pub const SHIPPED_QRELS: &str = include_str!("../../index/judgments/qrels/test.tsv");
+
+/// "Related paper" cases: a paper and the papers related to it (graded).
+pub const SHIPPED_RELATED: &str = include_str!("../../index/judgments/related.tsv");
+
+/// Judged queries: the text of each query and the qrels.
+#[derive(Debug, Clone)]
+pub struct Judgments {
+    /// The qrels split.
+    pub split: String,
+    /// (query id, text), only queries that have judgments, in id order.
+    pub queries: Vec<(String, String)>,
+    /// The relevance judgments.
+    pub qrels: Qrels,
+}
+
+#[derive(Deserialize)]
+struct QueryLine {
+    #[serde(rename = "_id")]
+    id: String,
+    text: String,
+}
+
+/// Reads a BEIR `queries.jsonl`; a malformed line is an error naming it.
+pub fn parse_queries(text: &str, name: &str) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let q: QueryLine = serde_json::from_str(line).map_err(|e| Error::Source {
+            path: name.into(),
+            message: format!("line {}: {e}", n + 1),
+        })?;
+        out.insert(q.id, q.text);
+    }
+    Ok(out)
+}
+
+impl Judgments {
+    /// Keeps the queries that have judgments; a judged query without text is an error.
+    pub fn new(split: &str, queries: BTreeMap<String, String>, qrels: Qrels) -> Result<Self> {
+        let mut kept = Vec::new();
+        for qid in qrels.keys() {
+            let text = queries.get(qid).ok_or_else(|| {
+                Error::Usage(format!("query {qid} is judged but not in the queries file"))
+            })?;
+            kept.push((qid.clone(), text.clone()));
+        }
+        if kept.is_empty() {
+            return Err(Error::Usage(format!("no judged queries in split {split}")));
+        }
+        Ok(Judgments {
+            split: split.to_string(),
+            queries: kept,
+            qrels,
+        })
+    }
+
+    /// Shipped.
+    pub fn shipped() -> Result<Self> {
+        let queries = parse_queries(SHIPPED_QUERIES, "index/judgments/queries.jsonl")?;
+        let qrels = metrics::parse_qrels(SHIPPED_QRELS, "index/judgments/qrels/test.tsv")?;
+        Judgments::new("test", queries, qrels)
+    }
+
+    /// The shipped "related paper" cases: each source paper is a query whose
+    /// text is the paper's id, answered by `similar`.
+    pub fn shipped_related() -> Result<Self> {
+        let qrels = metrics::parse_qrels(SHIPPED_RELATED, "index/judgments/related.tsv")?;
+        let queries = qrels.keys().map(|id| (id.clone(), id.clone())).collect();
+        Judgments::new("related", queries, qrels)
+    }
+
+    /// Reads `queries.jsonl` and `qrels/<split>.tsv` of a BEIR directory.
+    pub fn beir(dir: &Path, split: &str) -> Result<Self> {
+        let queries_path = dir.join("queries.jsonl");
+        let qrels_path = dir.join("qrels").join(format!("{split}.tsv"));
+        let queries_text = read(&queries_path)?;
+        let qrels_text = read(&qrels_path)?;
+        let queries = parse_queries(&queries_text, &queries_path.display().to_string())?;
+        let qrels = metrics::parse_qrels(&qrels_text, &qrels_path.display().to_string())?;
+        Judgments::new(split, queries, qrels)
+    }
+}
+
+/// Read.
+pub fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}

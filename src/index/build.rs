@@ -1,0 +1,157 @@
+//! Building a generation: read the collection, embed what is new (vectors
+//! of texts the live index already embedded with the same model card are
+//! reused), write the generation and swap it in, under the write lock.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::store::{IndexDir, WriteLock};
+use crate::collection::{Collection, Sources};
+use crate::embed::{self, Embedder, ModelCard};
+use crate::error::{Error, Result};
+use crate::events::{Event, Events, Task};
+use crate::paper::Paper;
+
+/// What a build did, for the user and for benchmarks.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    /// Papers in the collection.
+    pub papers: usize,
+    /// Of which have an abstract.
+    pub with_abstract: usize,
+    /// Papers whose text went through the model in this build.
+    pub embedded: usize,
+    /// Papers whose vector was taken from the previous index.
+    pub reused: usize,
+    /// What was skipped while reading (also sent as events).
+    pub warnings: Vec<String>,
+    /// Wall time of the build.
+    pub seconds: f64,
+}
+
+/// Builds the index for `sources` into `dir`: parse, embed what is new
+/// (vectors of texts the live index already embedded with the same model
+/// are reused, so an edit re-embeds only the edited papers), write a new
+/// generation and swap it in. Takes the write lock for the whole build.
+/// `reuse: false` embeds everything again.
+pub fn build(
+    dir: &IndexDir,
+    sources: &Sources,
+    models_dir: &Path,
+    reuse: bool,
+    events: &Events,
+) -> Result<BuildReport> {
+    let lock = dir.lock(events)?;
+    build_locked(dir, &lock, sources, models_dir, reuse, events)
+}
+
+/// [`build`] for a caller that already holds the write lock.
+pub(crate) fn build_locked(
+    dir: &IndexDir,
+    lock: &WriteLock,
+    sources: &Sources,
+    models_dir: &Path,
+    reuse: bool,
+    events: &Events,
+) -> Result<BuildReport> {
+    let started = std::time::Instant::now();
+    let card = embed::read_model_card(models_dir)?;
+    let collection = Collection::from_sources(sources)?;
+    for warning in &collection.warnings {
+        events.warn(warning.clone());
+    }
+    if collection.papers.is_empty() {
+        return Err(Error::Source {
+            path: PathBuf::from(sources.name()),
+            message: "no paper entries found".into(),
+        });
+    }
+    let texts: Vec<String> = collection
+        .papers
+        .iter()
+        .map(Paper::embedding_text)
+        .collect();
+    let mut known = if reuse {
+        reusable_vectors(dir, &card)
+    } else {
+        HashMap::new()
+    };
+    let mut vectors: Vec<Option<Vec<f32>>> = texts.iter().map(|t| known.remove(t)).collect();
+    let missing: Vec<usize> = (0..texts.len()).filter(|&i| vectors[i].is_none()).collect();
+    if !missing.is_empty() {
+        let mut embedder = Embedder::load(models_dir, false)?;
+        let new_texts: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
+        for (&i, v) in missing
+            .iter()
+            .zip(embed_with_progress(&mut embedder, &new_texts, events)?)
+        {
+            vectors[i] = Some(v);
+        }
+    }
+    let vectors: Vec<Vec<f32>> = vectors.into_iter().map(Option::unwrap_or_default).collect();
+    dir.write(lock, &collection.papers, &vectors, &card, sources)?;
+    Ok(BuildReport {
+        papers: collection.papers.len(),
+        with_abstract: collection
+            .papers
+            .iter()
+            .filter(|p| p.abstract_text.is_some())
+            .count(),
+        embedded: missing.len(),
+        reused: texts.len() - missing.len(),
+        warnings: collection.warnings,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Text → vector from the live generation when it was embedded by `card`'s
+/// model: the embedding cache, keyed by model and text.
+fn reusable_vectors(dir: &IndexDir, card: &ModelCard) -> HashMap<String, Vec<f32>> {
+    match dir.stored_vectors() {
+        Some((model, papers, vectors)) if &model == card => papers
+            .iter()
+            .map(Paper::embedding_text)
+            .zip(vectors)
+            .collect(),
+        _ => HashMap::new(),
+    }
+}
+
+/// Embeds in small chunks so progress can be reported and memory stays flat.
+pub fn embed_with_progress(
+    embedder: &mut Embedder,
+    texts: &[String],
+    events: &Events,
+) -> Result<Vec<Vec<f32>>> {
+    events.emit(Event::Started {
+        task: Task::Embedding,
+        total: texts.len(),
+    });
+    // Texts of similar length share a batch, so little time goes on padding;
+    // the vectors are put back in the caller's order afterwards.
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| texts[i].len());
+    let mut vectors: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+    let mut done = 0;
+    let result = (|| {
+        for chunk in order.chunks(embed::BATCH_SIZE * 8) {
+            let batch: Vec<String> = chunk.iter().map(|&i| texts[i].clone()).collect();
+            for (&i, vector) in chunk.iter().zip(embedder.embed(&batch)?) {
+                vectors[i] = vector;
+            }
+            done += chunk.len();
+            events.emit(Event::Progress {
+                task: Task::Embedding,
+                done,
+                detail: None,
+            });
+        }
+        Ok(())
+    })();
+    events.emit(Event::Finished {
+        task: Task::Embedding,
+    });
+    result.map(|()| vectors)
+}

@@ -1,0 +1,50 @@
+//! The index: both legs over the same documents, kept on disk crash-safely.
+//! `store` owns the directory (generations, lock, manifest), `build` makes a
+//! generation from a collection, `keyword` is the tantivy BM25 leg and
+//! `vector` the hnsw_rs leg. Each leg answers through a small trait over a
+//! [`DocId`], so another backend (a Milvus server, say) can answer the same
+//! queries without the engine changing.
+//!
+//! Invariant: a document id is the paper's position in the generation's
+//! `papers.json`, tantivy's `ord` field and the vector index's row, all three.
+
+pub mod build;
+pub mod keyword;
+pub mod store;
+pub mod vector;
+
+use crate::error::Result;
+
+/// A document: its position in the collection's papers, the same number in
+/// every leg.
+pub type DocId = usize;
+
+/// A leg's answer: `(document, score)`, best first.
+pub type Ranked = Vec<(DocId, f32)>;
+
+/// A text leg: ranks documents for a query's words.
+pub trait KeywordLeg: Send + Sync {
+    /// The best `limit` documents for `query`, scored by the leg (BM25 here).
+    fn search(&self, query: &str, limit: usize) -> Result<Ranked>;
+    /// Documents the query names exactly (title, tag, arXiv id, DOI, id).
+    fn exact(&self, query: &str) -> Result<Vec<DocId>>;
+    /// Documents whose text is like `texts` (for `similar`).
+    fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<Ranked>;
+    /// How many documents the leg holds.
+    fn documents(&self) -> usize;
+}
+
+/// A vector leg: ranks documents by cosine similarity to a unit vector.
+pub trait VectorLeg: Send + Sync {
+    /// The nearest `limit` documents to `query` (approximately, as the
+    /// backend allows), with their cosine similarity.
+    fn search(&self, query: &[f32], limit: usize) -> Result<Ranked>;
+    /// The nearest `limit` among `candidates` only, exactly (for filters).
+    fn search_among(&self, query: &[f32], candidates: &[DocId], limit: usize) -> Result<Ranked>;
+    /// The stored vector of a document.
+    fn vector(&self, doc: DocId) -> Option<Vec<f32>>;
+    /// Length of the vectors.
+    fn dimensions(&self) -> usize;
+    /// How many documents the leg holds.
+    fn documents(&self) -> usize;
+}

@@ -1,0 +1,196 @@
+//! What mmsearch knows about one paper, and the identity rules every part
+//! agrees on: the document id (`Paper::id`, the same in papers.json, tantivy's
+//! `ord` field and the vector index's row), slugs and lookup keys, and the
+//! arXiv-id and DOI normalisers that decide when two entries are one paper.
+
+pub mod arxiv_id;
+pub mod doi;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// One paper as mmsearch knows it, after duplicate entries have been merged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Paper {
+    /// Stable, unique id: the first tag, lower-cased, with every run of
+    /// non-alphanumerics turned into `-` (e.g. `arxiv2024-llava-prumerge`).
+    pub id: String,
+    /// Every list tag this paper was filed under, e.g. `arXiv2023_Llama 2`.
+    pub tags: Vec<String>,
+    /// The title.
+    pub title: String,
+    /// The authors, in order.
+    pub authors: Vec<String>,
+    /// Venue from the first tag (`CVPR`, `arXiv`, `blog`...).
+    pub venue: Option<String>,
+    /// The year.
+    pub year: Option<u16>,
+    /// Every list section the paper appears in.
+    pub sections: Vec<String>,
+    /// The arXiv id without version.
+    pub arxiv_id: Option<String>,
+    /// Lower-cased DOI (`10.1109/cvpr.2016.90`), when a source gives one.
+    #[serde(default)]
+    pub doi: Option<String>,
+    /// Every link the sources give.
+    pub links: Vec<Link>,
+    /// The abstract.
+    #[serde(rename = "abstract")]
+    pub abstract_text: Option<String>,
+}
+
+/// Link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// Label.
+    pub label: String,
+    /// Url.
+    pub url: String,
+}
+
+impl Paper {
+    /// The text that is embedded: title and abstract, or the title alone.
+    pub fn embedding_text(&self) -> String {
+        match (&self.abstract_text, self.title.is_empty()) {
+            (Some(abs), false) => format!("{}. {}", self.title, abs),
+            (Some(abs), true) => abs.clone(),
+            (None, _) => self.title.clone(),
+        }
+    }
+
+    /// The link a reader most likely wants: the paper itself, else anything.
+    pub fn main_link(&self) -> Option<&str> {
+        if let Some(id) = &self.arxiv_id
+            && let Some(link) = self.links.iter().find(|l| l.url.contains(id.as_str()))
+        {
+            return Some(&link.url);
+        }
+        self.links
+            .iter()
+            .find(|l| l.label == "paper")
+            .or_else(|| self.links.first())
+            .map(|l| l.url.as_str())
+    }
+
+    /// Ids this paper answers to: its own and the slug of every tag merged into it.
+    pub fn aliases(&self) -> Vec<String> {
+        let mut out = vec![self.id.clone()];
+        for tag in &self.tags {
+            let slug = slug(tag);
+            if !out.contains(&slug) {
+                out.push(slug);
+            }
+        }
+        out
+    }
+
+    /// Normalised strings that count as an exact lookup of this paper:
+    /// title, every tag and tag name (`LLaVA-PruMerge`), arXiv id, DOI and ids.
+    pub fn lookup_keys(&self) -> Vec<String> {
+        let mut keys = vec![normalize_key(&self.title)];
+        for tag in &self.tags {
+            keys.push(normalize_key(tag));
+            keys.push(normalize_key(&parse_tag(tag).name));
+        }
+        if let Some(id) = &self.arxiv_id {
+            keys.push(normalize_key(id));
+        }
+        if let Some(doi) = &self.doi {
+            keys.push(normalize_key(doi));
+        }
+        keys.extend(self.aliases().iter().map(|a| normalize_key(a)));
+        keys.retain(|k| !k.is_empty());
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+}
+/// Lower-cases and turns every run of non-alphanumerics into `-`.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars().flat_map(char::to_lowercase) {
+        if ch.is_alphanumeric() {
+            out.push(ch);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// Lower-cases and turns every run of non-alphanumerics into one space, so
+/// `LLaVA-PruMerge`, `llava prumerge` and `LLaVA PruMerge.` compare equal.
+pub fn normalize_key(text: &str) -> String {
+    slug(text).replace('-', " ")
+}
+
+/// The parts of a list tag such as `CVPR2024_Chat-UniVi`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// The venue.
+    pub venue: Option<String>,
+    /// The year.
+    pub year: Option<u16>,
+    /// Name.
+    pub name: String,
+}
+
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<venue>[A-Za-z][A-Za-z-]*?)(?P<year>(?:19|20)\d{2})_(?P<name>.+)$")
+        .expect("valid regex")
+});
+
+/// Parse tag.
+pub fn parse_tag(tag: &str) -> Tag {
+    match TAG.captures(tag.trim()) {
+        Some(c) => Tag {
+            venue: Some(c["venue"].to_string()),
+            year: c["year"].parse().ok(),
+            name: c["name"].trim().to_string(),
+        },
+        None => Tag {
+            venue: None,
+            year: None,
+            name: tag.trim().to_string(),
+        },
+    }
+}
+
+/// Adds a link unless the paper has it already; an arXiv link (whatever its
+/// label says) also gives the paper its arXiv id.
+pub(crate) fn add_link(paper: &mut Paper, label: &str, url: &str) {
+    if paper.arxiv_id.is_none()
+        && let Some(id) = arxiv_id::find(url)
+    {
+        paper.arxiv_id = Some(id);
+    }
+    if !paper.links.iter().any(|l| l.url == url) {
+        paper.links.push(Link {
+            label: label.trim().to_string(),
+            url: url.to_string(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_parts() {
+        let t = parse_tag("arXiv2023_Llama 2");
+        assert_eq!(t.venue.as_deref(), Some("arXiv"));
+        assert_eq!(t.year, Some(2023));
+        assert_eq!(t.name, "Llama 2");
+        assert_eq!(parse_tag("NoYearTag").name, "NoYearTag");
+    }
+
+    #[test]
+    fn keys_ignore_case_and_punctuation() {
+        assert_eq!(normalize_key("LLaVA-PruMerge"), "llava prumerge");
+        assert_eq!(normalize_key(" Llama 2 "), "llama 2");
+        assert_eq!(slug("arXiv2023_Llama 2"), "arxiv2023-llama-2");
+    }
+}

@@ -1,0 +1,162 @@
+//! The JSONL paper-list reader: one object a line with the documented
+//! fields; authors and tags as a list or one string, the year as a number or
+//! a string.
+
+use serde::Deserialize;
+
+use crate::paper::{Paper, add_link, arxiv_id, doi, slug};
+
+/// One line of a JSONL paper list. Authors and tags may be a list or one
+/// string; the year a number or a string.
+#[derive(Deserialize)]
+struct JsonlPaper {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    authors: Option<OneOrMany>,
+    #[serde(default)]
+    year: Option<serde_json::Value>,
+    #[serde(default)]
+    venue: Option<String>,
+    #[serde(default, rename = "abstract")]
+    abstract_text: Option<String>,
+    #[serde(default)]
+    arxiv_id: Option<String>,
+    #[serde(default)]
+    doi: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    tags: Option<OneOrMany>,
+    #[serde(default)]
+    section: Option<OneOrMany>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self, split: impl Fn(&str) -> Vec<String>) -> Vec<String> {
+        match self {
+            OneOrMany::One(text) => split(&text),
+            OneOrMany::Many(items) => items,
+        }
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+    }
+}
+
+/// Reads a JSONL paper list: one object a line with the documented fields
+/// (title, authors, year, venue, abstract, arxiv_id, doi, url, tags; an `id`
+/// and `section` are taken too). The id is `id`, else the first tag, else
+/// the arXiv id, DOI or title. Malformed lines and lines without a title
+/// become warnings naming the line; the rest is read.
+pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<Paper> {
+    let mut papers = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() {
+            continue;
+        }
+        let row: JsonlPaper = match serde_json::from_str(line) {
+            Ok(row) => row,
+            Err(e) => {
+                warnings.push(format!("{name}:{}: skipped malformed line ({e})", n + 1));
+                continue;
+            }
+        };
+        let title = row
+            .title
+            .as_deref()
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        if title.is_empty() {
+            warnings.push(format!("{name}:{}: skipped a paper without a title", n + 1));
+            continue;
+        }
+        let split_authors = |s: &str| {
+            s.split(" and ")
+                .flat_map(|part| part.split([',', ';']))
+                .map(str::to_string)
+                .collect()
+        };
+        let split_tags = |s: &str| s.split([',', ';']).map(str::to_string).collect();
+        let mut tags = row.tags.map(|t| t.into_vec(split_tags)).unwrap_or_default();
+        if let Some(id) = row.id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+            tags.retain(|t| t != id);
+            tags.insert(0, id.to_string());
+        }
+        let arxiv_id = row
+            .arxiv_id
+            .as_deref()
+            .and_then(|text| arxiv_id::parse(text).or_else(|| arxiv_id::find(text)))
+            .or_else(|| row.url.as_deref().and_then(arxiv_id::find));
+        let doi = row.doi.as_deref().and_then(doi::parse);
+        let year = match &row.year {
+            Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|y| u16::try_from(y).ok()),
+            Some(serde_json::Value::String(s)) => s.trim().get(..4).and_then(|y| y.parse().ok()),
+            _ => None,
+        };
+        let id = tags
+            .first()
+            .map(|t| slug(t))
+            .or_else(|| arxiv_id.as_ref().map(|a| slug(&format!("arxiv {a}"))))
+            .or_else(|| doi.as_ref().map(|d| slug(&format!("doi {d}"))))
+            .unwrap_or_else(|| {
+                slug(
+                    &title
+                        .split_whitespace()
+                        .take(8)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            });
+        let mut paper = Paper {
+            id,
+            tags,
+            title,
+            authors: row
+                .authors
+                .map(|a| a.into_vec(split_authors))
+                .unwrap_or_default(),
+            venue: row
+                .venue
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
+            year,
+            sections: row
+                .section
+                .map(|s| s.into_vec(|s| vec![s.to_string()]))
+                .unwrap_or_default(),
+            arxiv_id: None,
+            doi: doi.clone(),
+            links: Vec::new(),
+            abstract_text: row
+                .abstract_text
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty()),
+        };
+        if let Some(url) = row.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            add_link(&mut paper, "paper", url);
+        }
+        if let Some(id) = arxiv_id {
+            if paper.arxiv_id.is_none() {
+                add_link(&mut paper, "arXiv", &format!("https://arxiv.org/abs/{id}"));
+            }
+            paper.arxiv_id = Some(id);
+        }
+        if let Some(doi) = doi {
+            add_link(&mut paper, "doi", &format!("https://doi.org/{doi}"));
+        }
+        papers.push(paper);
+    }
+    papers
+}

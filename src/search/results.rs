@@ -1,0 +1,273 @@
+//! What a search hands back, shared by every printer and (later) the HTTP
+//! server: each hit with its paper, how it was ranked, its snippet and, on
+//! request, why it ranks where it does. Serialises to the `--json` shape.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::Mode;
+use super::fusion::{Fused, Fusion};
+use crate::paper::{Link, Paper};
+
+/// One result: the paper and how it was ranked (final score, each leg's
+/// rank and score, and what each leg contributed). Borrows the engine only.
+#[derive(Debug, Clone)]
+pub struct Hit<'a> {
+    /// The paper.
+    pub paper: &'a Paper,
+    /// How it was ranked.
+    pub ranking: Fused,
+    /// The query equals this paper's title, tag, arXiv id or id.
+    pub exact: bool,
+}
+
+/// A passage with the byte ranges of highlighted words.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snippet {
+    /// Text.
+    pub text: String,
+    /// Highlights.
+    pub highlights: Vec<Range<usize>>,
+}
+
+/// Why a hit ranks where it does: each leg's rank and own score, and the
+/// fused score with the formula and parameters, so it can be recomputed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explain {
+    /// Keyword.
+    pub keyword: Option<LegExplain>,
+    /// Semantic.
+    pub semantic: Option<LegExplain>,
+    /// Fusion.
+    pub fusion: FusionExplain,
+}
+
+/// LegExplain.
+#[derive(Debug, Clone, Serialize)]
+pub struct LegExplain {
+    /// 1-based rank in the leg.
+    pub rank: usize,
+    /// BM25 for the keyword leg, cosine similarity for the semantic leg.
+    pub score: f32,
+    /// What this leg added to the fused score.
+    pub contribution: f64,
+}
+
+/// FusionExplain.
+#[derive(Debug, Clone, Serialize)]
+pub struct FusionExplain {
+    /// Str.
+    pub method: &'static str,
+    /// The RRF rank offset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<f64>,
+    /// The weight of the semantic leg.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// Formula.
+    pub formula: String,
+    /// The fused score.
+    pub score: f64,
+    /// Exact match first.
+    pub exact_match_first: bool,
+}
+
+/// Explain.
+pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
+    let leg = |rank: Option<usize>, score: Option<f32>, contribution: f64| {
+        rank.zip(score).map(|(rank, score)| LegExplain {
+            rank,
+            score,
+            contribution,
+        })
+    };
+    let keyword = leg(
+        hit.ranking.keyword_rank,
+        hit.ranking.keyword_score,
+        hit.ranking.keyword_part,
+    );
+    let semantic = leg(
+        hit.ranking.semantic_rank,
+        hit.ranking.semantic_score,
+        hit.ranking.semantic_part,
+    );
+    let (method, k, alpha, formula) = match (mode, fusion) {
+        (Mode::Keyword, _) => (
+            "keyword",
+            None,
+            None,
+            "BM25 score of the keyword leg".to_string(),
+        ),
+        (Mode::Semantic, _) => (
+            "semantic",
+            None,
+            None,
+            "cosine similarity of the semantic leg".to_string(),
+        ),
+        (Mode::Hybrid, Fusion::Rrf { k }) => {
+            let terms: Vec<String> = [hit.ranking.keyword_rank, hit.ranking.semantic_rank]
+                .iter()
+                .flatten()
+                .map(|r| format!("1/({k}+{r})"))
+                .collect();
+            let formula = if terms.is_empty() {
+                "0".to_string()
+            } else {
+                terms.join(" + ")
+            };
+            (
+                "rrf",
+                Some(k),
+                None,
+                format!("{formula} = {:.6}", hit.ranking.score),
+            )
+        }
+        (Mode::Hybrid, Fusion::Linear { alpha }) => (
+            "linear",
+            None,
+            Some(alpha),
+            format!(
+                "{:.2} × {:.4} (min-max-normalised cosine) + {:.2} × {:.4} (min-max-normalised BM25) = {:.6}",
+                alpha,
+                if alpha > 0.0 {
+                    hit.ranking.semantic_part / alpha
+                } else {
+                    0.0
+                },
+                1.0 - alpha,
+                if alpha < 1.0 {
+                    hit.ranking.keyword_part / (1.0 - alpha)
+                } else {
+                    0.0
+                },
+                hit.ranking.score
+            ),
+        ),
+    };
+    Explain {
+        keyword,
+        semantic,
+        fusion: FusionExplain {
+            method,
+            k,
+            alpha,
+            formula,
+            score: hit.ranking.score,
+            exact_match_first: hit.exact,
+        },
+    }
+}
+
+/// One hit as every printer and the JSON output see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultHit<'a> {
+    /// The hit itself (not serialised: its fields are, below).
+    #[serde(skip)]
+    pub hit: Hit<'a>,
+    /// 1-based position in the list.
+    pub rank: usize,
+    /// The paper's id.
+    pub id: &'a str,
+    /// Every tag the paper was filed under.
+    pub tags: &'a [String],
+    /// The title.
+    pub title: &'a str,
+    /// The authors.
+    pub authors: &'a [String],
+    /// The year, when known.
+    pub year: Option<u16>,
+    /// The venue, when known.
+    pub venue: Option<&'a str>,
+    /// The list sections it appears in.
+    pub sections: &'a [String],
+    /// The arXiv id, when known.
+    pub arxiv_id: Option<&'a str>,
+    /// The DOI, when known.
+    pub doi: Option<&'a str>,
+    /// The link a reader most likely wants.
+    pub url: Option<&'a str>,
+    /// Every link.
+    pub links: &'a [Link],
+    /// The abstract.
+    #[serde(rename = "abstract")]
+    pub abstract_text: Option<&'a str>,
+    /// The final score.
+    pub score: f64,
+    /// Rank in the keyword leg.
+    pub keyword_rank: Option<usize>,
+    /// Rank in the semantic leg.
+    pub semantic_rank: Option<usize>,
+    /// The query names this paper exactly.
+    pub exact_match: bool,
+    /// A highlighted passage of the abstract, when the query's words occur in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
+    /// Why it ranks here, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Explain>,
+}
+
+/// A whole result list: the query, how it was run, and the hits.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results<'a> {
+    /// The query text, or for `similar` a description of what was asked.
+    pub query: String,
+    /// Which legs answered.
+    pub mode: Mode,
+    /// How hybrid mode fused them.
+    #[serde(skip)]
+    pub fusion: Fusion,
+    /// The hits, best first.
+    pub hits: Vec<ResultHit<'a>>,
+}
+
+impl<'a> ResultHit<'a> {
+    /// A hit at `rank` with its snippet and (optionally) explanation.
+    pub fn new(
+        rank: usize,
+        hit: Hit<'a>,
+        snippet: Option<Snippet>,
+        explain_with: Option<(Mode, Fusion)>,
+    ) -> Self {
+        let p: &'a Paper = hit.paper;
+        ResultHit {
+            rank,
+            id: &p.id,
+            tags: &p.tags,
+            title: &p.title,
+            authors: &p.authors,
+            year: p.year,
+            venue: p.venue.as_deref(),
+            sections: &p.sections,
+            arxiv_id: p.arxiv_id.as_deref(),
+            doi: p.doi.as_deref(),
+            url: p.main_link(),
+            links: &p.links,
+            abstract_text: p.abstract_text.as_deref(),
+            score: hit.ranking.score,
+            keyword_rank: hit.ranking.keyword_rank,
+            semantic_rank: hit.ranking.semantic_rank,
+            exact_match: hit.exact,
+            snippet,
+            explain: explain_with.map(|(mode, fusion)| explain(&hit, mode, fusion)),
+            hit,
+        }
+    }
+}
+
+/// Abstract text as a reader wants it in a snippet: links and LaTeX
+/// markup from the arXiv source dropped (`\textit{X}` → `X`, `$\times$` → `×`).
+pub fn readable_abstract(text: &str) -> String {
+    static LINK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\\(?:url|href)\{[^}]*\}(?:\{[^}]*\})?|https?://\S+").expect("valid regex")
+    });
+    static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\\(?:textit|textbf|texttt|emph|textsc)\{([^}]*)\}").expect("valid regex")
+    });
+    let text = LINK.replace_all(text, "");
+    let text = MARKUP.replace_all(&text, "$1");
+    text.replace("$\\times$", "×").replace("$\\sim$", "~")
+}
