@@ -27,10 +27,19 @@ static IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// The canonical id: the archive of an old-style id lower-cased, no version.
+/// The canonical id, as arXiv writes it: no version; an old-style
+/// archive in lower case with its subject class in upper case.
 fn canonical(id: &str) -> String {
     match id.split_once('/') {
-        Some((archive, number)) => format!("{}/{number}", archive.to_ascii_lowercase()),
+        Some((archive, number)) => match archive.split_once('.') {
+            // `math.GT/0309136`: archive lower case, subject class upper case.
+            Some((name, class)) => format!(
+                "{}.{}/{number}",
+                name.to_ascii_lowercase(),
+                class.to_ascii_uppercase()
+            ),
+            None => format!("{}/{number}", archive.to_ascii_lowercase()),
+        },
         None => id.to_string(),
     }
 }
@@ -96,7 +105,7 @@ mod tests {
         ] {
             assert_eq!(parse(text).as_deref(), Some("hep-th/9901001"), "{text}");
         }
-        assert_eq!(parse("math.AG/0601001").as_deref(), Some("math.ag/0601001"));
+        assert_eq!(parse("math.AG/0601001").as_deref(), Some("math.AG/0601001"));
     }
 
     #[test]
