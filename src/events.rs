@@ -57,9 +57,12 @@ pub enum Event {
     },
 }
 
+/// A function that receives events, from any thread.
+pub type Sink = dyn Fn(&Event) + Send + Sync;
+
 /// Where events go. Cheap to clone and shareable between threads.
 #[derive(Clone)]
-pub struct Events(Option<Arc<dyn Fn(&Event) + Send + Sync>>);
+pub struct Events(Option<Arc<Sink>>);
 
 impl Events {
     /// A sink that drops everything.
