@@ -45,7 +45,9 @@ impl Collection {
         for list in &sources.lists {
             match list.format {
                 SourceFormat::Markdown => {
-                    markdown::for_each_entry(&list.text, |entry| merger.add(entry))
+                    markdown::read_list(&list.text, &list.name, &mut warnings, |entry| {
+                        merger.add(entry)
+                    })
                 }
                 SourceFormat::Jsonl => {
                     for paper in jsonl::parse_jsonl_papers(&list.text, &list.name, &mut warnings) {
