@@ -2,7 +2,9 @@
 //! (no embedding). A 5,000-entry Zotero export and a 5,000-line JSONL dump,
 //! made by repeating the test fixtures with fresh keys, ids, titles and
 //! DOIs, and with their arXiv ids hidden, so nothing merges; and the same
-//! BibTeX entries plus the shipped Markdown list read as one collection.
+//! BibTeX entries plus the shipped Markdown list read as one collection;
+//! and a 3,000-entry Markdown list in every layout the reader knows (the
+//! layout excerpts of `tests/fixtures/markdown-layouts.md`, repeated).
 //!
 //! Run: `cargo bench --bench readers`
 
@@ -11,6 +13,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mmsearch::collection::{Collection, Sources};
+use mmsearch::read::markdown::parse_markdown;
 use mmsearch::read::{Source, SourceFormat};
 
 const ENTRIES: usize = 5_000;
@@ -47,6 +50,16 @@ fn jsonl() -> String {
     })
 }
 
+/// The layout excerpts repeated until the list has 3,000 entries; returns
+/// the text and its entry count.
+fn markdown_list() -> (String, usize) {
+    let fixture = include_str!("../tests/fixtures/markdown-layouts.md");
+    let per_copy = parse_markdown(fixture).0.len();
+    let text = fixture.repeat(3_000usize.div_ceil(per_copy));
+    let entries = parse_markdown(&text).0.len();
+    (text, entries)
+}
+
 fn collection(lists: Vec<(SourceFormat, String)>) -> Sources {
     Sources {
         lists: lists
@@ -79,7 +92,11 @@ fn bench_readers(c: &mut Criterion) {
         .expect("reads")
         .papers
         .len();
-    eprintln!("readers: {bib_papers} BibTeX papers, {json_papers} JSONL papers");
+    let (md_text, md_entries) = markdown_list();
+    let md = collection(vec![(SourceFormat::Markdown, md_text.clone())]);
+    eprintln!(
+        "readers: {bib_papers} BibTeX papers, {json_papers} JSONL papers, {md_entries} Markdown entries"
+    );
 
     let mut group = c.benchmark_group("readers");
     group.measurement_time(Duration::from_secs(10));
@@ -91,6 +108,13 @@ fn bench_readers(c: &mut Criterion) {
     group.throughput(Throughput::Elements(json_papers as u64));
     group.bench_function("jsonl_5000_lines", |b| {
         b.iter(|| Collection::from_sources(black_box(&json)))
+    });
+    group.throughput(Throughput::Elements(md_entries as u64));
+    group.bench_function("markdown_3000_entries_every_layout", |b| {
+        b.iter(|| parse_markdown(black_box(&md_text)).0.len())
+    });
+    group.bench_function("markdown_3000_entries_merged", |b| {
+        b.iter(|| Collection::from_sources(black_box(&md)))
     });
     group.throughput(Throughput::Elements(mixed_papers as u64));
     group.bench_function("markdown_plus_bibtex_merged", |b| {

@@ -212,6 +212,9 @@ fn seeds() -> Vec<Vec<u8>> {
         include_str!("fixtures/papers.jsonl"),
         include_str!("fixtures/arxiv/two_papers.xml"),
         include_str!("fixtures/arxiv/title_search.xml"),
+        // Every Markdown layout the reader knows (tables, bullets, numbered
+        // items with <details>, year headings, citations, HTML records).
+        include_str!("fixtures/markdown-layouts.md"),
     ] {
         // The first half of an input is read as Markdown and BibTeX, the
         // second as JSONL: put the fixture on both sides.
