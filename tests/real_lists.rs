@@ -52,8 +52,24 @@ fn junk(title: &str) -> bool {
     let lower = title.trim().to_lowercase();
     let label = lower.trim_matches(|c: char| !c.is_alphanumeric());
     let labels = [
-        "paper", "pdf", "code", "project", "project page", "website", "link", "arxiv", "github",
-        "demo", "video", "slides", "blog", "bibtex", "homepage", "data", "dataset", "model",
+        "paper",
+        "pdf",
+        "code",
+        "project",
+        "project page",
+        "website",
+        "link",
+        "arxiv",
+        "github",
+        "demo",
+        "video",
+        "slides",
+        "blog",
+        "bibtex",
+        "homepage",
+        "data",
+        "dataset",
+        "model",
     ];
     labels.contains(&label)
         || lower.starts_with("http")
@@ -76,16 +92,46 @@ struct Expect {
 }
 
 const LISTS: &[Expect] = &[
-    Expect { file: "table-linked-titles.md", entries: 91 },
-    Expect { file: "table-bold-titles.md", entries: 421 },
-    Expect { file: "bullets-linked-titles.md", entries: 55 },
-    Expect { file: "bullets-bold-names-paper-links.md", entries: 181 },
-    Expect { file: "numbered-details-abstracts.md", entries: 126 },
-    Expect { file: "blocks-title-authors-venue.md", entries: 629 },
-    Expect { file: "year-headings-bold-titles.md", entries: 378 },
-    Expect { file: "mixed-papers-libraries-datasets.md", entries: 192 },
-    Expect { file: "author-first-citations-acl.md", entries: 945 },
-    Expect { file: "no-links-accepted-papers.md", entries: 225 },
+    Expect {
+        file: "table-linked-titles.md",
+        entries: 91,
+    },
+    Expect {
+        file: "table-bold-titles.md",
+        entries: 421,
+    },
+    Expect {
+        file: "bullets-linked-titles.md",
+        entries: 55,
+    },
+    Expect {
+        file: "bullets-bold-names-paper-links.md",
+        entries: 181,
+    },
+    Expect {
+        file: "numbered-details-abstracts.md",
+        entries: 126,
+    },
+    Expect {
+        file: "blocks-title-authors-venue.md",
+        entries: 629,
+    },
+    Expect {
+        file: "year-headings-bold-titles.md",
+        entries: 378,
+    },
+    Expect {
+        file: "mixed-papers-libraries-datasets.md",
+        entries: 192,
+    },
+    Expect {
+        file: "author-first-citations-acl.md",
+        entries: 945,
+    },
+    Expect {
+        file: "no-links-accepted-papers.md",
+        entries: 225,
+    },
 ];
 
 struct Read {
@@ -148,7 +194,11 @@ fn every_list_gives_its_papers_with_clean_titles() {
             expect.file,
             ids.len()
         );
-        assert!(junk_titles.is_empty(), "{}: junk titles {junk_titles:?}", expect.file);
+        assert!(
+            junk_titles.is_empty(),
+            "{}: junk titles {junk_titles:?}",
+            expect.file
+        );
         // The README counts one layout pattern; the awesome-nlp list mixes
         // papers with tools, so only its arXiv ids are the measure there.
         if expect.file != "mixed-papers-libraries-datasets.md" {
@@ -204,7 +254,11 @@ fn bullets_give_authors_venue_and_sections() {
     assert_eq!(p.sections, vec!["Papers"]);
     // Talks and implementations are not papers.
     assert!(
-        !nerf.collection.papers.iter().any(|p| p.links.iter().any(|l| l.url.contains("youtube"))),
+        !nerf
+            .collection
+            .papers
+            .iter()
+            .any(|p| p.links.iter().any(|l| l.url.contains("youtube"))),
         "a talk became a paper"
     );
     let robots = read(&dir, "bullets-bold-names-paper-links.md");
@@ -245,7 +299,10 @@ fn numbered_items_blocks_citations_and_html_records() {
         p.abstract_text
     );
     let blocks = read(&dir, "blocks-title-authors-venue.md");
-    let p = find(&blocks.collection, "Machine Learning for Protein Engineering");
+    let p = find(
+        &blocks.collection,
+        "Machine Learning for Protein Engineering",
+    );
     assert_eq!(p.authors.len(), 6, "{:?}", p.authors);
     assert_eq!(p.authors[5], "Zachary Wu");
     assert_eq!(
@@ -271,7 +328,12 @@ fn numbered_items_blocks_citations_and_html_records() {
     );
     assert_eq!(
         p.authors,
-        vec!["Xin Quan", "Marco Valentino", "Louise A. Dennis", "Andre Freitas"]
+        vec![
+            "Xin Quan",
+            "Marco Valentino",
+            "Louise A. Dennis",
+            "Andre Freitas"
+        ]
     );
     assert_eq!(p.sections, vec!["Long Papers"]);
     let short = eacl
@@ -301,11 +363,17 @@ fn excerpts_of_every_layout_read_without_the_shared_data() {
         "Star-Transformer",
         "Multi-Relational Hyperbolic Word Embeddings from Natural Language Definitions",
     ] {
-        assert!(titles.contains(&title), "{title:?} missing from {titles:#?}");
+        assert!(
+            titles.contains(&title),
+            "{title:?} missing from {titles:#?}"
+        );
     }
     // Tools, the table of contents and the contributing section are not papers.
     for not_a_paper in ["spaCy", "textacy", "Tables", "How to add a paper"] {
-        assert!(!titles.contains(&not_a_paper), "{not_a_paper:?} read as a paper");
+        assert!(
+            !titles.contains(&not_a_paper),
+            "{not_a_paper:?} read as a paper"
+        );
     }
     let p = c
         .papers

@@ -18,9 +18,9 @@ use crate::paper::{Link, Paper, arxiv_id, doi, slug};
 mod entry;
 mod inline;
 mod table;
-mod text;
 #[cfg(test)]
 mod tests;
+mod text;
 
 use entry::*;
 use inline::*;
@@ -179,8 +179,14 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
     fn raw_line(&self, offset: usize) -> String {
         let offset = offset.min(self.text.len());
         let bytes = self.text.as_bytes();
-        let start = bytes[..offset].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-        let end = bytes[offset..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| offset + p);
+        let start = bytes[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let end = bytes[offset..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| offset + p);
         self.text[start..end].trim_end().to_string()
     }
 
@@ -190,9 +196,10 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
             .iter()
             .enumerate()
             .filter(|(i, h)| {
-                !(h.level == 1 && self.single_h1)
-                    && !(h.toc && !h.content && i + 1 < n)
-                    && !h.text.is_empty()
+                // The document's title, and a table of contents above its sections.
+                let dropped =
+                    (h.level == 1 && self.single_h1) || (h.toc && !h.content && i + 1 < n);
+                !dropped && !h.text.is_empty()
             })
             .map(|(_, h)| h.text.clone())
             .collect()
@@ -205,7 +212,10 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
     }
 
     fn heading_year(&self) -> Option<u16> {
-        self.headings.iter().rev().find_map(|h| year_heading(&h.text))
+        self.headings
+            .iter()
+            .rev()
+            .find_map(|h| year_heading(&h.text))
     }
 
     /// The collector inline events go to right now.
@@ -311,7 +321,11 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
             }
             Event::End(TagEnd::TableHead) => {
                 if let Some(t) = self.table.as_mut() {
-                    t.header = t.row.iter().map(|u| clean_heading(&u.plain_text())).collect();
+                    t.header = t
+                        .row
+                        .iter()
+                        .map(|u| clean_heading(&u.plain_text()))
+                        .collect();
                     t.row.clear();
                     t.in_head = false;
                 }
@@ -441,7 +455,9 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
     /// (`### [Title](https://arxiv.org/abs/…)`) is that paper too.
     fn heading_done(&mut self, level: HeadingLevel, unit: Unit) {
         let titled_paper_link = unit.links.iter().any(|l| {
-            !l.bare && paper_host(&l.url) && !junk_title(&clean_title(&link_label(l)))
+            !l.bare
+                && paper_host(&l.url)
+                && !junk_title(&clean_title(&link_label(l)))
                 && link_label(l).split_whitespace().count() >= 3
         });
         let text = unit.plain_text();
@@ -473,7 +489,10 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
         let link_lines = has_paper_link(unit)
             && (continuation(unit)
                 || segments(unit).iter().all(|s| {
-                    s.link.is_some() || s.ital || parse_authors(&s.text).is_some() || s.text.trim().len() < 12
+                    s.link.is_some()
+                        || s.ital
+                        || parse_authors(&s.text).is_some()
+                        || s.text.trim().len() < 12
                 }));
         if !(author_line || link_lines) {
             return false;
@@ -550,10 +569,22 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
         let mut search_from = self.block_start;
         for mut part in split_block(unit) {
             // The part's line: where its first words are in the source.
-            if let Some(Piece::Text { text, .. }) = part.pieces.iter().find(|p| matches!(p, Piece::Text { text, .. } if !text.trim().is_empty())) {
-                let words: String = text.trim().chars().take_while(|c| c.is_alphanumeric() || *c == ' ').take(24).collect();
+            if let Some(Piece::Text { text, .. }) = part
+                .pieces
+                .iter()
+                .find(|p| matches!(p, Piece::Text { text, .. } if !text.trim().is_empty()))
+            {
+                let words: String = text
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == ' ')
+                    .take(24)
+                    .collect();
                 if words.trim().len() >= 4
-                    && let Some(at) = self.text.get(search_from..).and_then(|rest| rest.find(words.trim()))
+                    && let Some(at) = self
+                        .text
+                        .get(search_from..)
+                        .and_then(|rest| rest.find(words.trim()))
                 {
                     part.line = self.line_of(search_from + at);
                     search_from += at + 1;
@@ -753,9 +784,9 @@ fn count_h1(text: &str) -> usize {
         if fence {
             continue;
         }
-        if line.starts_with("# ") || line == "#" {
-            n += 1;
-        } else if prev_text && !t.is_empty() && t.chars().all(|c| c == '=') && line.len() == t.len() {
+        let setext =
+            prev_text && !t.is_empty() && t.chars().all(|c| c == '=') && line.len() == t.len();
+        if line.starts_with("# ") || line == "#" || setext {
             n += 1;
         }
         prev_text = !t.is_empty() && !t.starts_with('-') && !t.starts_with('*');
@@ -816,7 +847,10 @@ impl MdEntry {
 /// could not be read becomes a warning `NAME:LINE: skipped …`.
 pub fn read_list(text: &str, name: &str, warnings: &mut Vec<String>, mut take: impl FnMut(Paper)) {
     for skipped in read_markdown(text, |entry| take(entry.into_paper())) {
-        warnings.push(format!("{name}:{}: skipped {}", skipped.line, skipped.reason));
+        warnings.push(format!(
+            "{name}:{}: skipped {}",
+            skipped.line, skipped.reason
+        ));
     }
 }
 

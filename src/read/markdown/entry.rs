@@ -38,9 +38,20 @@ pub(super) fn chunks_of(segs: &[&Seg]) -> Vec<(String, bool)> {
                     push(&mut cur, &mut out);
                 }
                 '.' | ';' if next.is_whitespace() => {
-                    let word: String = cur.chars().rev().take_while(|c| !c.is_whitespace()).collect();
+                    let word: String = cur
+                        .chars()
+                        .rev()
+                        .take_while(|c| !c.is_whitespace())
+                        .collect();
                     let initial = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
-                    if initial || (c == '.' && word.chars().rev().collect::<String>().eq_ignore_ascii_case("proc")) {
+                    if initial
+                        || (c == '.'
+                            && word
+                                .chars()
+                                .rev()
+                                .collect::<String>()
+                                .eq_ignore_ascii_case("proc"))
+                    {
                         cur.push(c);
                     } else {
                         push(&mut cur, &mut out);
@@ -94,10 +105,15 @@ pub(super) fn read_fields(segs: &[&Seg], extra_venue: Option<&str>) -> Fields {
         if let Some(year) = find_year(chunk) {
             // `Authors, Venue Year` or `Venue, Month Year`.
             let parts: Vec<&str> = chunk.split(',').map(str::trim).collect();
-            let at = parts.iter().position(|p| find_year(p).is_some()).unwrap_or(0);
+            let at = parts
+                .iter()
+                .position(|p| find_year(p).is_some())
+                .unwrap_or(0);
             let mut venue = venue_of(parts[at]);
             let mut before = &parts[..at];
-            let single = parts.get(at.wrapping_sub(1)).is_some_and(|p| p.split_whitespace().count() == 1);
+            let single = parts
+                .get(at.wrapping_sub(1))
+                .is_some_and(|p| p.split_whitespace().count() == 1);
             if venue.is_none()
                 && at > 0
                 && (*ital || parse_authors(parts[at - 1]).is_none())
@@ -106,7 +122,8 @@ pub(super) fn read_fields(segs: &[&Seg], extra_venue: Option<&str>) -> Fields {
                 venue = venue_of(parts[at - 1]);
                 before = &parts[..at - 1];
             }
-            if f.authors.is_empty() && !before.is_empty()
+            if f.authors.is_empty()
+                && !before.is_empty()
                 && let Some(a) = parse_authors(&before.join(", "))
             {
                 f.authors = a;
@@ -149,16 +166,14 @@ pub(super) struct TitleFound {
     pub(super) rest: Option<String>,
 }
 
-pub(super) static CITATION_YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s(])(?:19|20)\d{2}[a-z]?\)?[.,:]\s*$").expect("regex")
-});
+pub(super) static CITATION_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s(])(?:19|20)\d{2}[a-z]?\)?[.,:]\s*$").expect("regex"));
 /// `Journal of Things, May 2021`: a venue and date, not a title.
 pub(super) static VENUE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i),\s*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?(?:19|20)\d{2}\W*$").expect("regex")
 });
-pub(super) static TAG_BOLD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\*\*\(\*(?P<tag>[^*()]+)\*\)\s*(?P<rest>.*)$").expect("regex")
-});
+pub(super) static TAG_BOLD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\*\*\(\*(?P<tag>[^*()]+)\*\)\s*(?P<rest>.*)$").expect("regex"));
 pub(super) static VENUE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?P<title>.*?)\s*[\(\[](?P<venue>[^()\[\]]*(?:(?:19|20)\d{2}|['’]\d{2})[^()\[\]]*)[\)\]]\s*\W*$").expect("regex")
 });
@@ -184,7 +199,8 @@ pub(super) fn split_title_venue(title: &str) -> (String, Option<String>) {
     }
     if let Some(c) = VENUE_PREFIX.captures(title)
         && c["title"].split_whitespace().count() >= 2
-        && (find_year(&c["venue"]).is_some() || c["venue"].chars().filter(|c| c.is_uppercase()).count() >= 2)
+        && (find_year(&c["venue"]).is_some()
+            || c["venue"].chars().filter(|c| c.is_uppercase()).count() >= 2)
     {
         return (c["title"].to_string(), Some(c["venue"].to_string()));
     }
@@ -225,7 +241,11 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
         }
         let title = squash(title.trim_matches(|c: char| c == '*' || c.is_whitespace()));
         return Some(TitleFound {
-            title: if title.is_empty() { parse_tag_name(&tag) } else { title },
+            title: if title.is_empty() {
+                parse_tag_name(&tag)
+            } else {
+                title
+            },
             segs: used,
             venue_text: None,
             tag: Some(tag),
@@ -234,7 +254,12 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
             rest: None,
         });
     }
-    let first_line_end = segs.iter().skip(1).position(|s| s.newline).map(|p| p + 1).unwrap_or(segs.len());
+    let first_line_end = segs
+        .iter()
+        .skip(1)
+        .position(|s| s.newline)
+        .map(|p| p + 1)
+        .unwrap_or(segs.len());
     // 2. Bold text near the start: nothing before it but a date, a number,
     // a short label or generic links.
     let mut prefix_clean = Vec::with_capacity(segs.len() + 1);
@@ -244,7 +269,8 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
         let t = p.text.trim();
         clean = clean
             && (p.link.is_none() && t.chars().filter(|c| c.is_alphabetic()).count() <= 12
-                || p.link.is_some_and(|l| generic_label(&link_label(&unit.links[l])))
+                || p.link
+                    .is_some_and(|l| generic_label(&link_label(&unit.links[l])))
                 || date_like(t));
     }
     prefix_clean.push(clean);
@@ -266,12 +292,16 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
             let words = cleaned.split_whitespace().count();
             let prefix_ok = prefix_clean[i];
             // `Hinton, G. "**Title**." Venue`: a bold title in quotes, wherever it is.
-            let quoted = i > 0 && segs[i - 1].link.is_none() && segs[i - 1].text.trim_end().ends_with(['"', '“']);
+            let quoted = i > 0
+                && segs[i - 1].link.is_none()
+                && segs[i - 1].text.trim_end().ends_with(['"', '“']);
             if !junk_title(&cleaned)
                 && (i == 0 || prefix_ok || quoted || ctx == Context::Item && i < first_line_end)
             {
                 // `**Name**: "Title"`: a short bold name before a quoted title.
-                if words <= 3 && let Some(mut q) = quoted_title(segs, j) {
+                if words <= 3
+                    && let Some(mut q) = quoted_title(segs, j)
+                {
                     q.segs = (i..j).collect();
                     return Some(q);
                 }
@@ -325,7 +355,13 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
     let mut firsts = true;
     for (i, s) in segs.iter().enumerate() {
         let Some(l) = s.link else {
-            if s.text.split_whitespace().filter(|w| w.chars().any(char::is_alphabetic)).count() > 0 && !date_like(s.text.trim()) {
+            if s.text
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphabetic))
+                .count()
+                > 0
+                && !date_like(s.text.trim())
+            {
                 firsts = false;
             }
             continue;
@@ -335,7 +371,12 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
             continue;
         }
         // The whole label, which may span segments.
-        let segs_of_link: Vec<usize> = segs.iter().enumerate().filter(|(_, x)| x.link == Some(l)).map(|(k, _)| k).collect();
+        let segs_of_link: Vec<usize> = segs
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.link == Some(l))
+            .map(|(k, _)| k)
+            .collect();
         if segs_of_link.first() != Some(&i) {
             continue;
         }
@@ -345,9 +386,8 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
         }
         let words = label.split_whitespace().count();
         // `Authors. 2019. [Title](url)`: the link right after a year is the title.
-        let after_year = i > 0
-            && segs[i - 1].link.is_none()
-            && CITATION_YEAR.is_match(&segs[i - 1].text);
+        let after_year =
+            i > 0 && segs[i - 1].link.is_none() && CITATION_YEAR.is_match(&segs[i - 1].text);
         if firsts || words >= 3 || after_year {
             let (title, venue_text) = split_title_venue(&label);
             return Some(TitleFound {
@@ -377,10 +417,18 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
         // punctuation, a new line, or a link labelled `paper`/`pdf`.
         let next = segs.get(used.len());
         let terminated = chunks.len() > 1
-            || text.trim_end().ends_with(['.', ',', ':', ';', '-', '–', '—', '|', '(', '['])
+            || text
+                .trim_end()
+                .ends_with(['.', ',', ':', ';', '-', '–', '—', '|', '(', '['])
             || next.is_some_and(|n| n.newline)
-            || next.and_then(|n| n.link).is_some_and(|l| generic_label(&link_label(&unit.links[l])));
-        if let Some((first, _)) = chunks.iter().find(|(c, _)| !date_like(c) && !c.trim().is_empty()).filter(|_| terminated) {
+            || next
+                .and_then(|n| n.link)
+                .is_some_and(|l| generic_label(&link_label(&unit.links[l])));
+        if let Some((first, _)) = chunks
+            .iter()
+            .find(|(c, _)| !date_like(c) && !c.trim().is_empty())
+            .filter(|_| terminated)
+        {
             // `Title, Authors, Venue 2017`: the title ends at the comma before the people.
             let first = match first.split_once(", ") {
                 Some((head, tail))
@@ -398,7 +446,9 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
                 && !author_list(&t)
                 && !VENUE_LINE.is_match(&t)
             {
-                let rest = text.find(first.as_str()).map(|at| text[at + first.len()..].to_string());
+                let rest = text
+                    .find(first.as_str())
+                    .map(|at| text[at + first.len()..].to_string());
                 return Some(TitleFound {
                     title: t,
                     segs: used,
@@ -425,7 +475,11 @@ pub(super) fn parse_tag_name(tag: &str) -> String {
 pub(super) fn quoted_title(segs: &[Seg], from: usize) -> Option<TitleFound> {
     static QUOTED: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"["“]([^"”]{8,400})["”]"#).expect("regex"));
-    let (i, s) = segs.iter().enumerate().skip(from).find(|(_, s)| s.link.is_none() && (s.text.contains('"') || s.text.contains('“')))?;
+    let (i, s) = segs
+        .iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, s)| s.link.is_none() && (s.text.contains('"') || s.text.contains('“')))?;
     let c = QUOTED.captures(&s.text)?;
     let title = clean_title(&c[1]);
     if title.split_whitespace().count() < 3 || junk_title(&title) {
@@ -465,7 +519,14 @@ pub(super) fn entry_links(unit: &Unit) -> Vec<(String, String)> {
             continue;
         }
         let label = squash(&link_label(l));
-        out.push((if label.is_empty() { "link".into() } else { label }, l.url.clone()));
+        out.push((
+            if label.is_empty() {
+                "link".into()
+            } else {
+                label
+            },
+            l.url.clone(),
+        ));
     }
     out
 }
@@ -537,10 +598,22 @@ pub(super) fn read_unit(unit: &Unit, sections: &[String], ctx: Context) -> Vec<M
         && !any_paper_link
     {
         let url = unit.links[l].url.to_ascii_lowercase();
-        if ["youtube.com", "youtu.be", "vimeo.com", "bilibili.com"].iter().any(|h| url.contains(h)) {
+        if ["youtube.com", "youtu.be", "vimeo.com", "bilibili.com"]
+            .iter()
+            .any(|h| url.contains(h))
+        {
             return Vec::new();
         }
-        let code = ["github.com", "gitlab.com", "huggingface.co", "pypi.org", "npmjs.com", "crates.io"].iter().any(|h| url.contains(h));
+        let code = [
+            "github.com",
+            "gitlab.com",
+            "huggingface.co",
+            "pypi.org",
+            "npmjs.com",
+            "crates.io",
+        ]
+        .iter()
+        .any(|h| url.contains(h));
         if code && !(fields.venue_year.is_some() && fields.venue.is_some()) {
             return Vec::new();
         }
@@ -554,7 +627,9 @@ pub(super) fn read_unit(unit: &Unit, sections: &[String], ctx: Context) -> Vec<M
         || title_link_paper
         || (!fields.authors.is_empty() && (found.from_link.is_none() || fields.authors.len() >= 2))
         || (found.from_link.is_some() && fields.venue_year.is_some())
-        || (found.strong && words >= 2 && (any_link || fields.venue_year.is_some() || fields.venue.is_some()))
+        || (found.strong
+            && words >= 2
+            && (any_link || fields.venue_year.is_some() || fields.venue.is_some()))
         || (found.from_link.is_none() && !found.strong && words >= 3 && any_link)
         || (fields.venue_year.is_some() && words >= 3);
     if !evidence {
@@ -582,7 +657,10 @@ pub(super) fn read_unit(unit: &Unit, sections: &[String], ctx: Context) -> Vec<M
             .map(|l| (clean_title(&link_label(l)), l.url.clone()))
             .filter(|(label, _)| !junk_title(label))
             .collect();
-        let mut ids: Vec<String> = titled.iter().filter_map(|(_, u)| arxiv_id_of_url(u)).collect();
+        let mut ids: Vec<String> = titled
+            .iter()
+            .filter_map(|(_, u)| arxiv_id_of_url(u))
+            .collect();
         ids.dedup();
         if titled.len() >= 2 && ids.len() == titled.len() {
             let mut out = Vec::new();
@@ -599,13 +677,23 @@ pub(super) fn read_unit(unit: &Unit, sections: &[String], ctx: Context) -> Vec<M
     fill_ids(&mut entry);
     if entry.arxiv_id.is_none() {
         // `arXiv preprint arXiv:1409.1556` written out, with a link elsewhere.
-        let text: String = rest.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+        let text: String = rest
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         entry.arxiv_id = arxiv_id_in_text(&text);
     }
     vec![entry]
 }
 
-pub(super) fn tag_entry(unit: &Unit, segs: &[Seg], found: &TitleFound, tag: &str, sections: &[String]) -> MdEntry {
+pub(super) fn tag_entry(
+    unit: &Unit,
+    segs: &[Seg],
+    found: &TitleFound,
+    tag: &str,
+    sections: &[String],
+) -> MdEntry {
     let mut authors = Vec::new();
     // The first italic line after the title line gives the authors.
     let mut line_text = String::new();
@@ -658,5 +746,6 @@ pub(super) fn tag_entry(unit: &Unit, segs: &[Seg], found: &TitleFound, tag: &str
 }
 
 pub(super) static TAG_YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<venue>[A-Za-z][A-Za-z-]*?)(?P<year>(?:19|20)\d{2})_(?P<name>.+)$").expect("regex")
+    Regex::new(r"^(?P<venue>[A-Za-z][A-Za-z-]*?)(?P<year>(?:19|20)\d{2})_(?P<name>.+)$")
+        .expect("regex")
 });

@@ -130,12 +130,13 @@ impl Collector {
     /// Text with bare URLs (`论文：https://arxiv.org/abs/…`): each URL is a
     /// link labelled by the short text before it.
     pub(super) fn bare_urls(&mut self, text: &str) {
-        static URL: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r#"https?://[^\s<>()\[\]"'，。）】]+"#).expect("regex")
-        });
+        static URL: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r#"https?://[^\s<>()\[\]"'，。）】]+"#).expect("regex"));
         let mut at = 0;
         for m in URL.find_iter(text) {
-            let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
+            let url = m
+                .as_str()
+                .trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
             let before = &text[at..m.start()];
             self.styled(before, None);
             let label = before
@@ -314,11 +315,9 @@ impl Collector {
                     self.html_link = true;
                 }
             }
-            ("a", true) => {
-                if self.html_link {
-                    self.link_end();
-                    self.html_link = false;
-                }
+            ("a", true) if self.html_link => {
+                self.link_end();
+                self.html_link = false;
             }
             ("img", false) => {
                 // Badges and pictures are dropped; inside a link the alt names it.
@@ -380,8 +379,9 @@ pub(super) fn decode_entities(text: &str) -> String {
     if !text.contains('&') {
         return text.to_string();
     }
-    static ENTITY: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});").expect("regex"));
+    static ENTITY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});").expect("regex")
+    });
     ENTITY
         .replace_all(text, |c: &regex::Captures| {
             let e = &c[1];

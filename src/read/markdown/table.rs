@@ -16,11 +16,18 @@ pub(super) enum Col {
 pub(super) fn column_role(header: &str) -> Col {
     let h = header.to_lowercase();
     let h = h.trim();
-    if h.contains("title") || h == "name" || h == "paper name" || h == "method" || h == "model" && false {
+    if h.contains("title") || h == "name" || h == "paper name" || h == "method" {
         Col::Title
     } else if h.contains("paper") || h == "article" || h == "work" {
         Col::Paper
-    } else if h.contains("venue") || h.contains("conf") || h.contains("publication") || h.contains("journal") || h.contains("published") || h == "pub" || h == "source" {
+    } else if h.contains("venue")
+        || h.contains("conf")
+        || h.contains("publication")
+        || h.contains("journal")
+        || h.contains("published")
+        || h == "pub"
+        || h == "source"
+    {
         Col::Venue
     } else if h.contains("date") || h.contains("year") || h.contains("time") || h == "month" {
         Col::Date
@@ -34,10 +41,17 @@ pub(super) fn column_role(header: &str) -> Col {
 pub(super) fn cell_title(cell: &Unit) -> Option<(String, Option<usize>, bool)> {
     let segs = segments(cell);
     // Bold text first, then a link's label, then the plain text.
-    let bold: String = segs.iter().filter(|s| s.bold).map(|s| s.text.as_str()).collect();
+    let bold: String = segs
+        .iter()
+        .filter(|s| s.bold)
+        .map(|s| s.text.as_str())
+        .collect();
     let t = clean_title(&bold);
     if !junk_title(&t) {
-        let link = segs.iter().find(|s| s.bold && s.link.is_some()).and_then(|s| s.link);
+        let link = segs
+            .iter()
+            .find(|s| s.bold && s.link.is_some())
+            .and_then(|s| s.link);
         return Some((t, link, true));
     }
     for (i, l) in cell.links.iter().enumerate() {
@@ -46,7 +60,11 @@ pub(super) fn cell_title(cell: &Unit) -> Option<(String, Option<usize>, bool)> {
             return Some((t, Some(i), false));
         }
     }
-    let plain: String = segs.iter().filter(|s| s.link.is_none()).map(|s| s.text.as_str()).collect();
+    let plain: String = segs
+        .iter()
+        .filter(|s| s.link.is_none())
+        .map(|s| s.text.as_str())
+        .collect();
     let t = clean_title(&plain);
     (!junk_title(&t) && t.split_whitespace().count() >= 2).then_some((t, None, false))
 }
@@ -68,7 +86,12 @@ pub(super) fn lines_of(unit: &Unit) -> Vec<Unit> {
                 }
                 map.clear();
             }
-            Piece::Text { text, bold, ital, link } => {
+            Piece::Text {
+                text,
+                bold,
+                ital,
+                link,
+            } => {
                 let link = link.map(|l| {
                     *map.entry(l).or_insert_with(|| {
                         current.links.push(unit.links[l].clone());
@@ -97,9 +120,9 @@ pub(super) fn read_lines(unit: &Unit, sections: &[String]) -> Option<Vec<MdEntry
     let titled: Vec<&Unit> = lines
         .iter()
         .filter(|l| {
-            l.links.iter().any(|k| {
-                !k.bare && paper_host(&k.url) && !junk_title(&clean_title(&link_label(k)))
-            })
+            l.links
+                .iter()
+                .any(|k| !k.bare && paper_host(&k.url) && !junk_title(&clean_title(&link_label(k))))
         })
         .collect();
     if titled.len() < 2 {
@@ -115,7 +138,12 @@ pub(super) fn read_lines(unit: &Unit, sections: &[String]) -> Option<Vec<MdEntry
 }
 
 /// A table row: usually one paper; a cell listing several papers, one a line, gives each.
-pub(super) fn read_row_entries(header: &[String], row: &[Unit], sections: &[String], line: usize) -> Vec<MdEntry> {
+pub(super) fn read_row_entries(
+    header: &[String],
+    row: &[Unit],
+    sections: &[String],
+    line: usize,
+) -> Vec<MdEntry> {
     let Some(base) = read_row(header, row, sections, line) else {
         return Vec::new();
     };
@@ -133,19 +161,28 @@ pub(super) fn read_row_entries(header: &[String], row: &[Unit], sections: &[Stri
     vec![base]
 }
 
-pub(super) fn read_row(header: &[String], row: &[Unit], sections: &[String], line: usize) -> Option<MdEntry> {
+pub(super) fn read_row(
+    header: &[String],
+    row: &[Unit],
+    sections: &[String],
+    line: usize,
+) -> Option<MdEntry> {
     let roles: Vec<Col> = (0..row.len())
         .map(|i| header.get(i).map(|h| column_role(h)).unwrap_or(Col::Other))
         .collect();
     let mut order: Vec<usize> = (0..row.len()).filter(|&i| roles[i] == Col::Title).collect();
     order.extend((0..row.len()).filter(|&i| roles[i] == Col::Paper));
-    let mut found = order.iter().find_map(|&i| cell_title(&row[i]).map(|t| (i, t)));
+    let mut found = order
+        .iter()
+        .find_map(|&i| cell_title(&row[i]).map(|t| (i, t)));
     if found.is_none() {
         // No header names a title: the longest linked or bold cell of three words or more.
         found = (0..row.len())
             .filter(|&i| roles[i] == Col::Other)
             .filter_map(|i| cell_title(&row[i]).map(|t| (i, t)))
-            .filter(|(_, (t, link, bold))| (link.is_some() || *bold) && t.split_whitespace().count() >= 3)
+            .filter(|(_, (t, link, bold))| {
+                (link.is_some() || *bold) && t.split_whitespace().count() >= 3
+            })
             .max_by_key(|(_, (t, _, _))| t.len());
     }
     if found.is_none() && row.iter().any(has_paper_link) {
@@ -168,8 +205,15 @@ pub(super) fn read_row(header: &[String], row: &[Unit], sections: &[String], lin
             if links.iter().any(|(_, u)| u == &url) {
                 continue;
             }
-            let label = if matches!(label.to_lowercase().as_str(), "link" | "here" | "url" | "click" | "🔗") {
-                header.get(i).cloned().filter(|h| !h.is_empty()).unwrap_or(label)
+            let label = if matches!(
+                label.to_lowercase().as_str(),
+                "link" | "here" | "url" | "click" | "🔗"
+            ) {
+                header
+                    .get(i)
+                    .cloned()
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or(label)
             } else {
                 label
             };

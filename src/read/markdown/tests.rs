@@ -11,7 +11,8 @@ mod basic_layouts {
 
     #[test]
     fn linked_title_bullet() {
-        let e = one("## Vision\n\n- [Attention Is All You Need](https://arxiv.org/abs/1706.03762v5)\n");
+        let e =
+            one("## Vision\n\n- [Attention Is All You Need](https://arxiv.org/abs/1706.03762v5)\n");
         assert_eq!(e.title, "Attention Is All You Need");
         assert_eq!(e.arxiv_id.as_deref(), Some("1706.03762"));
         assert_eq!(e.sections, vec!["Vision"]);
@@ -20,15 +21,25 @@ mod basic_layouts {
 
     #[test]
     fn bold_title_with_paper_link() {
-        let e = one("- **Deep Residual Learning for Image Recognition** [[paper]](https://arxiv.org/pdf/1512.03385.pdf)\n");
+        let e = one(
+            "- **Deep Residual Learning for Image Recognition** [[paper]](https://arxiv.org/pdf/1512.03385.pdf)\n",
+        );
         assert_eq!(e.title, "Deep Residual Learning for Image Recognition");
         assert_eq!(e.arxiv_id.as_deref(), Some("1512.03385"));
-        assert_eq!(e.links, vec![("paper".to_string(), "https://arxiv.org/pdf/1512.03385.pdf".to_string())]);
+        assert_eq!(
+            e.links,
+            vec![(
+                "paper".to_string(),
+                "https://arxiv.org/pdf/1512.03385.pdf".to_string()
+            )]
+        );
     }
 
     #[test]
     fn numbered_title_authors_venue() {
-        let e = one("1. **Language Models are Few-Shot Learners**. *Tom Brown, Benjamin Mann and Nick Ryder*. NeurIPS 2020. [[pdf](https://arxiv.org/abs/2005.14165)]\n");
+        let e = one(
+            "1. **Language Models are Few-Shot Learners**. *Tom Brown, Benjamin Mann and Nick Ryder*. NeurIPS 2020. [[pdf](https://arxiv.org/abs/2005.14165)]\n",
+        );
         assert_eq!(e.title, "Language Models are Few-Shot Learners");
         assert_eq!(e.authors, vec!["Tom Brown", "Benjamin Mann", "Nick Ryder"]);
         assert_eq!(e.venue.as_deref(), Some("NeurIPS"));
@@ -37,18 +48,24 @@ mod basic_layouts {
 
     #[test]
     fn date_prefix_forms() {
-        let e = one("- [2023/10] **Visual Instruction Tuning** *Haotian Liu, Chunyuan Li* [[paper](https://arxiv.org/abs/2304.08485)]\n");
+        let e = one(
+            "- [2023/10] **Visual Instruction Tuning** *Haotian Liu, Chunyuan Li* [[paper](https://arxiv.org/abs/2304.08485)]\n",
+        );
         assert_eq!(e.title, "Visual Instruction Tuning");
         assert_eq!(e.year, Some(2023));
         assert_eq!(e.authors, vec!["Haotian Liu", "Chunyuan Li"]);
-        let e = one("- (2021-01) **Learning Transferable Visual Models.** [paper](https://arxiv.org/abs/2103.00020)\n");
+        let e = one(
+            "- (2021-01) **Learning Transferable Visual Models.** [paper](https://arxiv.org/abs/2103.00020)\n",
+        );
         assert_eq!(e.title, "Learning Transferable Visual Models");
         assert_eq!(e.year, Some(2021));
     }
 
     #[test]
     fn bold_title_semicolon_then_authors() {
-        let e = one("- **Mastering the Game of Go without Human Knowledge;** Silver et al. [pdf](https://www.nature.com/articles/nature24270.pdf)\n");
+        let e = one(
+            "- **Mastering the Game of Go without Human Knowledge;** Silver et al. [pdf](https://www.nature.com/articles/nature24270.pdf)\n",
+        );
         assert_eq!(e.title, "Mastering the Game of Go without Human Knowledge");
         assert_eq!(e.authors, vec!["Silver"]);
     }
@@ -61,16 +78,26 @@ mod basic_layouts {
             ("arXiv 2023", "arXiv", 2023),
             ("CVPR 2023", "CVPR", 2023),
         ] {
-            let e = one(&format!("- **A Study of Things That Matter** {text} [[paper](https://arxiv.org/abs/2301.00001)]\n"));
-            assert_eq!((e.venue.as_deref(), e.year), (Some(venue), Some(year)), "{text}");
+            let e = one(&format!(
+                "- **A Study of Things That Matter** {text} [[paper](https://arxiv.org/abs/2301.00001)]\n"
+            ));
+            assert_eq!(
+                (e.venue.as_deref(), e.year),
+                (Some(venue), Some(year)),
+                "{text}"
+            );
         }
-        let e = one("- 2023-11-14 **A Study of Things That Matter** [[paper](https://arxiv.org/abs/2301.00001)]\n");
+        let e = one(
+            "- 2023-11-14 **A Study of Things That Matter** [[paper](https://arxiv.org/abs/2301.00001)]\n",
+        );
         assert_eq!(e.year, Some(2023));
     }
 
     #[test]
     fn bibtex_style_authors() {
-        let e = one("**Cross-Domain Few-Shot Learning.**\n*Feng, Zerun and Zeng, Zhimin and Li, Ann*\n[[paper]](https://arxiv.org/abs/2301.00002)\n");
+        let e = one(
+            "**Cross-Domain Few-Shot Learning.**\n*Feng, Zerun and Zeng, Zhimin and Li, Ann*\n[[paper]](https://arxiv.org/abs/2301.00002)\n",
+        );
         assert_eq!(e.authors, vec!["Zerun Feng", "Zhimin Zeng", "Ann Li"]);
     }
 
@@ -78,7 +105,9 @@ mod basic_layouts {
     fn old_style_arxiv_ids_and_dois() {
         let e = one("- [Strings and Branes Revisited](https://arxiv.org/abs/hep-th/9901001v2)\n");
         assert_eq!(e.arxiv_id.as_deref(), Some("hep-th/9901001"));
-        let e = one("- **Protein Design by Deep Learning** [[doi](https://doi.org/10.1038/S41586-021-03819-2)]\n");
+        let e = one(
+            "- **Protein Design by Deep Learning** [[doi](https://doi.org/10.1038/S41586-021-03819-2)]\n",
+        );
         // The DOI as written: DOIs compare case-insensitively, display as given.
         assert_eq!(e.doi.as_deref(), Some("10.1038/S41586-021-03819-2"));
     }
@@ -88,7 +117,10 @@ mod basic_layouts {
         let md = "# 目标跟踪\n\n**ROAM: Recurrently Optimizing Tracking Model**\n\n- 论文：https://arxiv.org/abs/1907.12006\n\n- 代码：https://github.com/skyoung/ROAM\n\n**Siam R-CNN: Visual Tracking by Re-Detection**\n\n- 论文：https://arxiv.org/abs/1911.12836\n";
         let (entries, _) = parse_markdown(md);
         assert_eq!(entries.len(), 2, "{entries:#?}");
-        assert_eq!(entries[0].title, "ROAM: Recurrently Optimizing Tracking Model");
+        assert_eq!(
+            entries[0].title,
+            "ROAM: Recurrently Optimizing Tracking Model"
+        );
         assert_eq!(entries[0].arxiv_id.as_deref(), Some("1907.12006"));
         assert_eq!(entries[0].links.len(), 2);
         assert_eq!(entries[1].arxiv_id.as_deref(), Some("1911.12836"));
@@ -126,7 +158,10 @@ mod basic_layouts {
         assert_eq!(e.venue.as_deref(), Some("IEEE S&P"));
         assert_eq!(e.year, Some(2017));
         assert_eq!(e.authors, vec!["Reza Shokri", "Marco Stronati"]);
-        assert_eq!(e.abstract_text.as_deref(), Some("We quantitatively investigate & measure."));
+        assert_eq!(
+            e.abstract_text.as_deref(),
+            Some("We quantitatively investigate & measure.")
+        );
     }
 
     #[test]
@@ -171,8 +206,13 @@ mod basic_layouts {
 
     #[test]
     fn two_papers_in_one_item() {
-        let (entries, _) = parse_markdown("- [BPE](https://arxiv.org/abs/1508.07909) and [Unigram LM](https://arxiv.org/abs/1804.10959) - subword schemes.\n");
-        let ids: Vec<_> = entries.iter().filter_map(|e| e.arxiv_id.as_deref()).collect();
+        let (entries, _) = parse_markdown(
+            "- [BPE](https://arxiv.org/abs/1508.07909) and [Unigram LM](https://arxiv.org/abs/1804.10959) - subword schemes.\n",
+        );
+        let ids: Vec<_> = entries
+            .iter()
+            .filter_map(|e| e.arxiv_id.as_deref())
+            .collect();
         assert_eq!(ids, vec!["1508.07909", "1804.10959"]);
     }
 
@@ -197,28 +237,45 @@ mod basic_layouts {
 
     #[test]
     fn titles_are_clean() {
-        let e = one("- 🔥 **\"Scaling Laws for Neural Language Models\",** [[paper](https://arxiv.org/abs/2001.08361)] ![Stars](https://img.shields.io/github/stars/x/y)\n");
+        let e = one(
+            "- 🔥 **\"Scaling Laws for Neural Language Models\",** [[paper](https://arxiv.org/abs/2001.08361)] ![Stars](https://img.shields.io/github/stars/x/y)\n",
+        );
         assert_eq!(e.title, "Scaling Laws for Neural Language Models");
     }
 }
-
 
 mod more_layouts {
     use super::super::*;
 
     #[test]
     fn plain_title_then_generic_link() {
-        let (e, _) = parse_markdown("- Neural Machine Translation by Jointly Learning to Align and Translate [pdf](https://arxiv.org/abs/1409.0473)\n- Sequence to Sequence Learning with Neural Networks. Ilya Sutskever, Oriol Vinyals, Quoc V. Le. NIPS 2014. [paper](https://arxiv.org/abs/1409.3215)\n");
+        let (e, _) = parse_markdown(
+            "- Neural Machine Translation by Jointly Learning to Align and Translate [pdf](https://arxiv.org/abs/1409.0473)\n- Sequence to Sequence Learning with Neural Networks. Ilya Sutskever, Oriol Vinyals, Quoc V. Le. NIPS 2014. [paper](https://arxiv.org/abs/1409.3215)\n",
+        );
         assert_eq!(e.len(), 2, "{e:#?}");
-        assert_eq!(e[0].title, "Neural Machine Translation by Jointly Learning to Align and Translate");
-        assert_eq!(e[1].title, "Sequence to Sequence Learning with Neural Networks");
-        assert_eq!(e[1].authors, vec!["Ilya Sutskever", "Oriol Vinyals", "Quoc V. Le"]);
-        assert_eq!((e[1].venue.as_deref(), e[1].year), (Some("NIPS"), Some(2014)));
+        assert_eq!(
+            e[0].title,
+            "Neural Machine Translation by Jointly Learning to Align and Translate"
+        );
+        assert_eq!(
+            e[1].title,
+            "Sequence to Sequence Learning with Neural Networks"
+        );
+        assert_eq!(
+            e[1].authors,
+            vec!["Ilya Sutskever", "Oriol Vinyals", "Quoc V. Le"]
+        );
+        assert_eq!(
+            (e[1].venue.as_deref(), e[1].year),
+            (Some("NIPS"), Some(2014))
+        );
     }
 
     #[test]
     fn nested_plain_title_with_link_children() {
-        let (e, _) = parse_markdown("- Generative Adversarial Networks\n  - Authors: Ian Goodfellow, Jean Pouget-Abadie\n  - [paper](https://arxiv.org/abs/1406.2661)\n  - [code](https://github.com/goodfeli/adversarial)\n");
+        let (e, _) = parse_markdown(
+            "- Generative Adversarial Networks\n  - Authors: Ian Goodfellow, Jean Pouget-Abadie\n  - [paper](https://arxiv.org/abs/1406.2661)\n  - [code](https://github.com/goodfeli/adversarial)\n",
+        );
         assert_eq!(e.len(), 1, "{e:#?}");
         assert_eq!(e[0].title, "Generative Adversarial Networks");
         assert_eq!(e[0].authors, vec!["Ian Goodfellow", "Jean Pouget-Abadie"]);
@@ -228,7 +285,9 @@ mod more_layouts {
 
     #[test]
     fn heading_that_links_a_paper() {
-        let (e, _) = parse_markdown("## Models\n\n### [Denoising Diffusion Probabilistic Models](https://arxiv.org/abs/2006.11239)\n\n[code](https://github.com/hojonathanho/diffusion)\n");
+        let (e, _) = parse_markdown(
+            "## Models\n\n### [Denoising Diffusion Probabilistic Models](https://arxiv.org/abs/2006.11239)\n\n[code](https://github.com/hojonathanho/diffusion)\n",
+        );
         assert_eq!(e.len(), 1, "{e:#?}");
         assert_eq!(e[0].arxiv_id.as_deref(), Some("2006.11239"));
         assert_eq!(e[0].sections, vec!["Models"]);
@@ -236,7 +295,9 @@ mod more_layouts {
 
     #[test]
     fn html_list_of_papers() {
-        let (e, _) = parse_markdown("<ul>\n<li><a href=\"https://arxiv.org/abs/2101.00027\">The Pile: An 800GB Dataset of Diverse Text</a>, Gao et al.</li>\n<li><a href=\"https://arxiv.org/abs/2303.03915\">The BigScience ROOTS Corpus</a></li>\n</ul>\n");
+        let (e, _) = parse_markdown(
+            "<ul>\n<li><a href=\"https://arxiv.org/abs/2101.00027\">The Pile: An 800GB Dataset of Diverse Text</a>, Gao et al.</li>\n<li><a href=\"https://arxiv.org/abs/2303.03915\">The BigScience ROOTS Corpus</a></li>\n</ul>\n",
+        );
         let ids: Vec<_> = e.iter().filter_map(|e| e.arxiv_id.as_deref()).collect();
         assert_eq!(ids, vec!["2101.00027", "2303.03915"], "{e:#?}");
         assert_eq!(e[0].title, "The Pile: An 800GB Dataset of Diverse Text");
@@ -244,7 +305,9 @@ mod more_layouts {
 
     #[test]
     fn crlf_and_front_matter() {
-        let (e, _) = parse_markdown("---\r\ntitle: x\r\n---\r\n\r\n## A\r\n\r\n* **Title Of A Paper**, *ICML, Jun 2023*. [[Paper](https://arxiv.org/abs/2306.00001)]\r\n");
+        let (e, _) = parse_markdown(
+            "---\r\ntitle: x\r\n---\r\n\r\n## A\r\n\r\n* **Title Of A Paper**, *ICML, Jun 2023*. [[Paper](https://arxiv.org/abs/2306.00001)]\r\n",
+        );
         assert_eq!(e.len(), 1, "{e:#?}");
         assert_eq!(e[0].title, "Title Of A Paper");
         assert_eq!(e[0].venue.as_deref(), Some("ICML"));
@@ -252,16 +315,23 @@ mod more_layouts {
     }
 }
 
-
 mod roadmap_layouts {
     use super::super::*;
 
     #[test]
     fn numbered_citation_with_quoted_bold_title() {
-        let (e, _) = parse_markdown("## 1.3 ImageNet Evolution\n\n**[4]** Krizhevsky, Alex, Ilya Sutskever, and Geoffrey E. Hinton. \"**Imagenet classification with deep convolutional neural networks**.\" Advances in neural information processing systems. 2012. [[pdf]](http://papers.nips.cc/paper/4824.pdf) **(AlexNet, Deep Learning Breakthrough)** :star::star::star:\n\n**[7]** He, Kaiming, et al. \"**Deep residual learning for image recognition**.\" arXiv preprint arXiv:1512.03385 (2015). [[pdf]](https://arxiv.org/pdf/1512.03385.pdf) **(ResNet)** :star::star:\n");
+        let (e, _) = parse_markdown(
+            "## 1.3 ImageNet Evolution\n\n**[4]** Krizhevsky, Alex, Ilya Sutskever, and Geoffrey E. Hinton. \"**Imagenet classification with deep convolutional neural networks**.\" Advances in neural information processing systems. 2012. [[pdf]](http://papers.nips.cc/paper/4824.pdf) **(AlexNet, Deep Learning Breakthrough)** :star::star::star:\n\n**[7]** He, Kaiming, et al. \"**Deep residual learning for image recognition**.\" arXiv preprint arXiv:1512.03385 (2015). [[pdf]](https://arxiv.org/pdf/1512.03385.pdf) **(ResNet)** :star::star:\n",
+        );
         assert_eq!(e.len(), 2, "{e:#?}");
-        assert_eq!(e[0].title, "Imagenet classification with deep convolutional neural networks");
-        assert_eq!(e[0].authors, vec!["Alex Krizhevsky", "Ilya Sutskever", "Geoffrey E. Hinton"]);
+        assert_eq!(
+            e[0].title,
+            "Imagenet classification with deep convolutional neural networks"
+        );
+        assert_eq!(
+            e[0].authors,
+            vec!["Alex Krizhevsky", "Ilya Sutskever", "Geoffrey E. Hinton"]
+        );
         assert_eq!(e[0].year, Some(2012));
         assert_eq!(e[1].title, "Deep residual learning for image recognition");
         assert_eq!(e[1].authors, vec!["Kaiming He"]);
@@ -274,13 +344,18 @@ mod roadmap_layouts {
         let md = "| Title | Venue | Date | Code | Demo |\n|:--------|:--------:|:--------:|:--------:|:--------:|\n| ![Star](https://img.shields.io/github/stars/NVlabs/VILA.svg?style=social&label=Star) <br> [**NVILA: Efficient Frontier Visual Language Models**](https://arxiv.org/pdf/2412.04468) <br> | arXiv | 2024-12-05 | [Github](https://github.com/NVlabs/VILA) | [Demo](https://vila.mit.edu) |\n";
         let e = parse_markdown(md).0;
         assert_eq!(e.len(), 1, "{e:#?}");
-        assert_eq!(e[0].title, "NVILA: Efficient Frontier Visual Language Models");
+        assert_eq!(
+            e[0].title,
+            "NVILA: Efficient Frontier Visual Language Models"
+        );
         assert_eq!(e[0].arxiv_id.as_deref(), Some("2412.04468"));
-        assert_eq!((e[0].venue.as_deref(), e[0].year), (Some("arXiv"), Some(2024)));
+        assert_eq!(
+            (e[0].venue.as_deref(), e[0].year),
+            (Some("arXiv"), Some(2024))
+        );
         assert_eq!(e[0].links.len(), 3);
     }
 }
-
 
 mod heading_layouts {
     use super::super::*;
@@ -291,7 +366,10 @@ mod heading_layouts {
         let (e, s) = parse_markdown(md);
         assert_eq!(e.len(), 2, "{e:#?} {s:?}");
         assert_eq!(e[0].title, "Masked Autoencoders for Point Cloud Detection");
-        assert_eq!((e[0].venue.as_deref(), e[0].year), (Some("CVPR"), Some(2023)));
+        assert_eq!(
+            (e[0].venue.as_deref(), e[0].year),
+            (Some("CVPR"), Some(2023))
+        );
         assert_eq!(e[0].authors, vec!["Ann Lee", "Bo Chen"]);
         assert_eq!(e[0].links.len(), 2);
         assert_eq!(e[0].sections, vec!["Detection"]);
@@ -308,11 +386,16 @@ mod heading_layouts {
 
     #[test]
     fn italic_title_and_comma_title() {
-        let (e, _) = parse_markdown("- *Attention Is All You Need*, Vaswani et al., NeurIPS 2017 [pdf](https://arxiv.org/abs/1706.03762)\n- Dropout as a Bayesian Approximation, Yarin Gal and Zoubin Ghahramani, ICML 2016 [pdf](https://arxiv.org/abs/1506.02142)\n");
+        let (e, _) = parse_markdown(
+            "- *Attention Is All You Need*, Vaswani et al., NeurIPS 2017 [pdf](https://arxiv.org/abs/1706.03762)\n- Dropout as a Bayesian Approximation, Yarin Gal and Zoubin Ghahramani, ICML 2016 [pdf](https://arxiv.org/abs/1506.02142)\n",
+        );
         assert_eq!(e.len(), 2, "{e:#?}");
         assert_eq!(e[0].title, "Attention Is All You Need");
         assert_eq!(e[0].authors, vec!["Vaswani"]);
-        assert_eq!((e[0].venue.as_deref(), e[0].year), (Some("NeurIPS"), Some(2017)));
+        assert_eq!(
+            (e[0].venue.as_deref(), e[0].year),
+            (Some("NeurIPS"), Some(2017))
+        );
         assert_eq!(e[1].title, "Dropout as a Bayesian Approximation");
         assert_eq!(e[1].authors, vec!["Yarin Gal", "Zoubin Ghahramani"]);
     }

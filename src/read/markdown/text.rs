@@ -84,7 +84,10 @@ pub(super) fn split_block(unit: Unit) -> Vec<Unit> {
                 link,
             } => {
                 if at_line_start && *bold && text.trim().chars().any(char::is_alphabetic) {
-                    let has_content = current.pieces.iter().any(|p| matches!(p, Piece::Text { text, .. } if !text.trim().is_empty()));
+                    let has_content = current
+                        .pieces
+                        .iter()
+                        .any(|p| matches!(p, Piece::Text { text, .. } if !text.trim().is_empty()));
                     if has_content {
                         parts.push(std::mem::take(&mut current));
                         link_map.clear();
@@ -122,8 +125,11 @@ pub(super) fn split_block(unit: Unit) -> Vec<Unit> {
 
 pub(super) fn part_starts_entry(unit: &Unit) -> bool {
     let segs = segments(unit);
-    segs.first().is_some_and(|s| s.bold && s.link.is_none_or(|_| true))
-        && segs.first().is_some_and(|s| s.text.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+    segs.first()
+        .is_some_and(|s| s.bold && s.link.is_none_or(|_| true))
+        && segs
+            .first()
+            .is_some_and(|s| s.text.chars().filter(|c| c.is_alphabetic()).count() >= 3)
 }
 
 /// A part with no title of its own (links, an author line, a `<details>`)
@@ -142,7 +148,7 @@ pub(super) fn continuation(unit: &Unit) -> bool {
     let generic_links = unit
         .links
         .iter()
-        .all(|l| l.bare || generic_label(&link_label(l)) || link_label(l).split_whitespace().count() <= 2 && !paper_host(&l.url) && false);
+        .all(|l| l.bare || generic_label(&link_label(l)));
     (words <= 3 && generic_links) || (segs.is_empty() && !unit.abstract_text.trim().is_empty())
 }
 
@@ -157,7 +163,11 @@ pub(super) fn link_label(l: &RawLink) -> String {
     while let Some(inner) = label.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
         label = inner.trim().to_string();
     }
-    if label.is_empty() { squash(&l.alt) } else { label }
+    if label.is_empty() {
+        squash(&l.alt)
+    } else {
+        label
+    }
 }
 
 pub(super) fn is_anchor(url: &str) -> bool {
@@ -171,7 +181,12 @@ pub(super) fn is_toc(unit: &Unit) -> bool {
         let outside: usize = segs
             .iter()
             .filter(|s| s.link.is_none())
-            .map(|s| s.text.split_whitespace().filter(|w| w.chars().any(char::is_alphabetic)).count())
+            .map(|s| {
+                s.text
+                    .split_whitespace()
+                    .filter(|w| w.chars().any(char::is_alphabetic))
+                    .count()
+            })
             .sum();
         outside <= 3
     }
@@ -203,7 +218,11 @@ pub(super) fn arxiv_id_in_text(text: &str) -> Option<String> {
 pub(super) fn doi_of_url(url: &str) -> Option<String> {
     doi::parse(url).or_else(|| {
         DOI_IN_URL.captures(url).and_then(|c| {
-            doi::parse(c["doi"].trim_end_matches(['.', ',', ')']).trim_end_matches(".pdf"))
+            doi::parse(
+                c["doi"]
+                    .trim_end_matches(['.', ',', ')'])
+                    .trim_end_matches(".pdf"),
+            )
         })
     })
 }
@@ -298,43 +317,177 @@ pub(super) fn generic_label(label: &str) -> bool {
         return true;
     }
     const GENERIC: &[&str] = &[
-        "paper", "papers", "pdf", "code", "codes", "project", "project page", "projectpage", "page",
-        "website", "web", "site", "homepage", "home", "link", "links", "arxiv", "github", "git",
-        "demo", "demos", "video", "videos", "slides", "slide", "poster", "blog", "blogpost",
-        "blog post", "bibtex", "bib", "citation", "cite", "data", "dataset", "datasets",
-        "model", "models", "weights", "checkpoint", "checkpoints", "huggingface", "hf",
-        "hugging face", "talk", "supp", "supplementary", "supplement", "doi", "openreview",
-        "acl", "html", "abs", "abstract", "url", "here", "this", "official", "unofficial",
-        "pytorch", "tensorflow", "tf", "jax", "colab", "notebook", "repo", "repository",
-        "source", "leaderboard", "review", "reviews", "youtube", "twitter", "tweet", "x",
-        "medium", "zhihu", "report", "tech report", "technical report", "preprint",
-        "full paper", "paper link", "paper list", "arxiv paper", "official code",
-        "github repo", "code link", "project website", "dataset link", "model link", "api",
-        "docs", "documentation", "benchmark", "download", "kaggle", "zenodo", "springer",
-        "ieee", "acm", "nature", "science", "pmc", "pubmed", "biorxiv", "medrxiv",
-        "scholar", "google scholar", "semantic scholar", "ss", "pwc", "papers with code",
-        "openaccess", "cvf", "thecvf", "aaai", "ijcai", "proceedings", "pdf link", "code]",
-        "star", "stars", "issue", "issues", "wechat", "bilibili", "news", "press",
-        "open review", "arxiv link", "online", "app", "space", "spaces", "hf space",
-        "project link", "webpage", "web page", "more", "details", "info", "note", "notes",
-        "translation", "chinese", "english", "example", "examples", "tutorial",
+        "paper",
+        "papers",
+        "pdf",
+        "code",
+        "codes",
+        "project",
+        "project page",
+        "projectpage",
+        "page",
+        "website",
+        "web",
+        "site",
+        "homepage",
+        "home",
+        "link",
+        "links",
+        "arxiv",
+        "github",
+        "git",
+        "demo",
+        "demos",
+        "video",
+        "videos",
+        "slides",
+        "slide",
+        "poster",
+        "blog",
+        "blogpost",
+        "blog post",
+        "bibtex",
+        "bib",
+        "citation",
+        "cite",
+        "data",
+        "dataset",
+        "datasets",
+        "model",
+        "models",
+        "weights",
+        "checkpoint",
+        "checkpoints",
+        "huggingface",
+        "hf",
+        "hugging face",
+        "talk",
+        "supp",
+        "supplementary",
+        "supplement",
+        "doi",
+        "openreview",
+        "acl",
+        "html",
+        "abs",
+        "abstract",
+        "url",
+        "here",
+        "this",
+        "official",
+        "unofficial",
+        "pytorch",
+        "tensorflow",
+        "tf",
+        "jax",
+        "colab",
+        "notebook",
+        "repo",
+        "repository",
+        "source",
+        "leaderboard",
+        "review",
+        "reviews",
+        "youtube",
+        "twitter",
+        "tweet",
+        "x",
+        "medium",
+        "zhihu",
+        "report",
+        "tech report",
+        "technical report",
+        "preprint",
+        "full paper",
+        "paper link",
+        "paper list",
+        "arxiv paper",
+        "official code",
+        "github repo",
+        "code link",
+        "project website",
+        "dataset link",
+        "model link",
+        "api",
+        "docs",
+        "documentation",
+        "benchmark",
+        "download",
+        "kaggle",
+        "zenodo",
+        "springer",
+        "ieee",
+        "acm",
+        "nature",
+        "science",
+        "pmc",
+        "pubmed",
+        "biorxiv",
+        "medrxiv",
+        "scholar",
+        "google scholar",
+        "semantic scholar",
+        "ss",
+        "pwc",
+        "papers with code",
+        "openaccess",
+        "cvf",
+        "thecvf",
+        "aaai",
+        "ijcai",
+        "proceedings",
+        "pdf link",
+        "code]",
+        "star",
+        "stars",
+        "issue",
+        "issues",
+        "wechat",
+        "bilibili",
+        "news",
+        "press",
+        "open review",
+        "arxiv link",
+        "online",
+        "app",
+        "space",
+        "spaces",
+        "hf space",
+        "project link",
+        "webpage",
+        "web page",
+        "more",
+        "details",
+        "info",
+        "note",
+        "notes",
+        "translation",
+        "chinese",
+        "english",
+        "example",
+        "examples",
+        "tutorial",
     ];
     GENERIC.contains(&l.as_str())
-        || l.starts_with("arxiv")
-            && l.chars().filter(|c| c.is_alphabetic()).count() <= 5
-        || l.starts_with("code")
-            && l.split_whitespace().count() <= 2
-        || l.starts_with("paper")
-            && l.split_whitespace().count() <= 2
-        || l.starts_with("pdf")
-            && l.split_whitespace().count() <= 2
+        || l.starts_with("arxiv") && l.chars().filter(|c| c.is_alphabetic()).count() <= 5
+        || l.starts_with("code") && l.split_whitespace().count() <= 2
+        || l.starts_with("paper") && l.split_whitespace().count() <= 2
+        || l.starts_with("pdf") && l.split_whitespace().count() <= 2
         || l.starts_with("citation")
 }
 
 pub(super) fn url_like(s: &str) -> bool {
     let s = s.trim().to_ascii_lowercase();
-    s.starts_with("http://") || s.starts_with("https://") || s.starts_with("www.")
-        || (!s.contains(' ') && (s.ends_with(".com") || s.ends_with(".org") || s.ends_with(".io") || s.contains(".com/") || s.contains(".org/") || s.contains(".io/")))
+    s.starts_with("http://")
+        || s.starts_with("https://")
+        || s.starts_with("www.")
+        || (!s.contains(' ')
+            && (s.ends_with(".com")
+                || s.ends_with(".org")
+                || s.ends_with(".io")
+                || s.contains(".com/")
+                || s.contains(".org/")
+                || s.contains(".io/")))
 }
 
 pub(super) fn doi_like(s: &str) -> bool {
@@ -384,22 +537,50 @@ pub(super) fn year_heading(text: &str) -> Option<u16> {
 pub(super) fn excluded_section(heading: &str) -> bool {
     let h = heading.to_lowercase();
     const NOT_PAPERS: &[&str] = &[
-        "contribut", "licen", "acknowledg", "star history", "stargazer", "contact",
-        "sponsor", "code of conduct", "changelog", "change log", "table of contents",
-        "how to add", "how to submit", "maintainer", "backers", "donat",
+        "contribut",
+        "licen",
+        "acknowledg",
+        "star history",
+        "stargazer",
+        "contact",
+        "sponsor",
+        "code of conduct",
+        "changelog",
+        "change log",
+        "table of contents",
+        "how to add",
+        "how to submit",
+        "maintainer",
+        "backers",
+        "donat",
     ];
     NOT_PAPERS.iter().any(|w| h.contains(w))
 }
 
 pub(super) fn toc_heading(heading: &str) -> bool {
     let h = heading.to_lowercase();
-    matches!(h.trim(), "contents" | "toc" | "catalogue" | "catalog" | "index" | "outline" | "table of contents" | "overview" | "news" | "updates" | "latest news")
+    matches!(
+        h.trim(),
+        "contents"
+            | "toc"
+            | "catalogue"
+            | "catalog"
+            | "index"
+            | "outline"
+            | "table of contents"
+            | "overview"
+            | "news"
+            | "updates"
+            | "latest news"
+    )
 }
 
 pub(super) fn clean_heading(text: &str) -> String {
     let text = strip_emoji(text);
     squash(&text)
-        .trim_matches(|c: char| c == '`' || c == '*' || c == '#' || c == ':' || c == '_' || c.is_whitespace())
+        .trim_matches(|c: char| {
+            c == '`' || c == '*' || c == '#' || c == ':' || c == '_' || c.is_whitespace()
+        })
         .to_string()
 }
 
@@ -436,23 +617,38 @@ pub(super) fn clean_title(raw: &str) -> String {
         t = t.trim_start_matches(['-', '–', '—', '|', ':', ',', ';', '.', '*', '_', '>', '•']);
         t = t.trim();
         // Wrapping quotes or brackets.
-        for (open, close) in [("\"", "\""), ("“", "”"), ("'", "'"), ("‘", "’"), ("[", "]"), ("「", "」")] {
+        for (open, close) in [
+            ("\"", "\""),
+            ("“", "”"),
+            ("'", "'"),
+            ("‘", "’"),
+            ("[", "]"),
+            ("「", "」"),
+        ] {
             if let Some(inner) = t.strip_prefix(open).and_then(|x| x.strip_suffix(close))
                 && !inner.contains(open)
             {
                 t = inner;
             }
         }
-        if let Some(inner) = t.strip_prefix('"') && !inner.contains('"') {
+        if let Some(inner) = t.strip_prefix('"')
+            && !inner.contains('"')
+        {
             t = inner;
         }
-        if let Some(inner) = t.strip_suffix('"') && !inner.contains('"') {
+        if let Some(inner) = t.strip_suffix('"')
+            && !inner.contains('"')
+        {
             t = inner;
         }
-        if let Some(inner) = t.strip_prefix('“') && !inner.contains('”') {
+        if let Some(inner) = t.strip_prefix('“')
+            && !inner.contains('”')
+        {
             t = inner;
         }
-        if let Some(inner) = t.strip_suffix('”') && !inner.contains('“') {
+        if let Some(inner) = t.strip_suffix('”')
+            && !inner.contains('“')
+        {
             t = inner;
         }
         if t == before {
@@ -467,7 +663,14 @@ pub(super) fn junk_title(title: &str) -> bool {
     let letters = title.chars().filter(|c| c.is_alphabetic()).count();
     let alnum = title.chars().filter(|c| c.is_alphanumeric()).count();
     let lower = title.to_lowercase();
-    letters < 1 || alnum < 2 || lower.starts_with("sponsored by") || lower.starts_with("back to top") || generic_label(title) || url_like(title) || date_like(title) || doi_like(title)
+    letters < 1
+        || alnum < 2
+        || lower.starts_with("sponsored by")
+        || lower.starts_with("back to top")
+        || generic_label(title)
+        || url_like(title)
+        || date_like(title)
+        || doi_like(title)
 }
 
 pub(super) static MONTH: LazyLock<Regex> = LazyLock::new(|| {
@@ -489,12 +692,25 @@ pub(super) fn venue_of(text: &str) -> Option<String> {
         .trim_matches(['(', ')'])
         .trim()
         .to_string();
-    for prefix in ["In ", "in ", "Accepted by ", "Accepted at ", "accepted by ", "accepted at ", "Published in ", "published in ", "Proc. of ", "Proc. "] {
+    for prefix in [
+        "In ",
+        "in ",
+        "Accepted by ",
+        "Accepted at ",
+        "accepted by ",
+        "accepted at ",
+        "Published in ",
+        "published in ",
+        "Proc. of ",
+        "Proc. ",
+    ] {
         if let Some(rest) = t.strip_prefix(prefix) {
             t = rest.trim().to_string();
         }
     }
-    let t = t.trim_matches(|c: char| !c.is_alphanumeric() && c != ')').to_string();
+    let t = t
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != ')')
+        .to_string();
     let words = t.split_whitespace().count();
     if t.chars().filter(|c| c.is_alphabetic()).count() < 2 || words > 10 || t.len() > 90 {
         return None;
@@ -503,9 +719,15 @@ pub(super) fn venue_of(text: &str) -> Option<String> {
     let lowercase_words = t
         .split_whitespace()
         .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
-        .filter(|w| !matches!(*w, "of" | "on" | "in" | "the" | "and" | "for" | "&" | "de") && !w.contains("Rxiv") && !w.eq_ignore_ascii_case("arxiv"))
+        .filter(|w| {
+            !matches!(*w, "of" | "on" | "in" | "the" | "and" | "for" | "&" | "de")
+                && !w.contains("Rxiv")
+                && !w.eq_ignore_ascii_case("arxiv")
+        })
         .count();
-    let starts_lower = t.chars().next().is_some_and(char::is_lowercase) && !t.starts_with("arXiv") && !t.contains("Rxiv");
+    let starts_lower = t.chars().next().is_some_and(char::is_lowercase)
+        && !t.starts_with("arXiv")
+        && !t.contains("Rxiv");
     if starts_lower && lowercase_words >= 3 {
         return None;
     }
@@ -528,20 +750,69 @@ pub(super) fn name_like(part: &str) -> bool {
     if words.is_empty() || words.len() > 6 || part.len() > 50 {
         return false;
     }
-    if part.chars().any(|c| c.is_ascii_digit() || matches!(c, ':' | '?' | '!' | '(' | ')' | '[' | ']' | '/' | '|' | '=' | '+' | '@')) {
+    if part.chars().any(|c| {
+        c.is_ascii_digit()
+            || matches!(
+                c,
+                ':' | '?' | '!' | '(' | ')' | '[' | ']' | '/' | '|' | '=' | '+' | '@'
+            )
+    }) {
         return false;
     }
     const NOT_NAMES: &[&str] = &[
-        "library", "libraries", "tool", "tools", "toolkit", "course", "api", "dataset",
-        "datasets", "model", "models", "language", "languages", "learning", "processing",
-        "network", "networks", "data", "system", "systems", "framework", "analysis",
-        "university", "institute", "lab", "team", "group", "corpus", "benchmark", "nlp",
-        "python", "java", "scala", "kotlin", "javascript", "tutorial", "lecture", "lectures",
-        "video", "book", "blog", "paper", "papers", "survey", "review", "online", "free",
+        "library",
+        "libraries",
+        "tool",
+        "tools",
+        "toolkit",
+        "course",
+        "api",
+        "dataset",
+        "datasets",
+        "model",
+        "models",
+        "language",
+        "languages",
+        "learning",
+        "processing",
+        "network",
+        "networks",
+        "data",
+        "system",
+        "systems",
+        "framework",
+        "analysis",
+        "university",
+        "institute",
+        "lab",
+        "team",
+        "group",
+        "corpus",
+        "benchmark",
+        "nlp",
+        "python",
+        "java",
+        "scala",
+        "kotlin",
+        "javascript",
+        "tutorial",
+        "lecture",
+        "lectures",
+        "video",
+        "book",
+        "blog",
+        "paper",
+        "papers",
+        "survey",
+        "review",
+        "online",
+        "free",
     ];
     if words.iter().any(|w| {
         let l = w.to_lowercase();
-        NOT_NAMES.contains(&l.trim_matches(|c: char| !c.is_alphanumeric())) || l.ends_with("'s") || l.ends_with("’s")
+        NOT_NAMES.contains(&l.trim_matches(|c: char| !c.is_alphanumeric()))
+            || l.ends_with("'s")
+            || l.ends_with("’s")
     }) {
         return false;
     }
@@ -550,9 +821,10 @@ pub(super) fn name_like(part: &str) -> bool {
         let first = w.chars().next().unwrap_or(' ');
         if first.is_uppercase() {
             capitals += 1;
-        } else if !PARTICLES.contains(&w.to_lowercase().trim_matches('.')) && !first.is_alphabetic() {
-            return false;
-        } else if first.is_lowercase() && !PARTICLES.contains(&w.to_lowercase().trim_matches('.')) {
+        } else if !PARTICLES.contains(&w.to_lowercase().trim_matches('.'))
+            && (!first.is_alphabetic() || first.is_lowercase())
+        {
+            // A lower-case word that is no `van`/`de`, or a symbol.
             return false;
         }
     }
@@ -562,8 +834,10 @@ pub(super) fn name_like(part: &str) -> bool {
 /// Splits an author text: commas, `and`, `&`, `et al.`; BibTeX-style
 /// `Last, First and Last, First` is read as such. `None` unless it reads as names.
 pub(super) fn parse_authors(text: &str) -> Option<Vec<String>> {
-    static ET_AL: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)[,\s]*\bet\s*al\b\.?|[,\s]*\band others\b|[,\s]*…|[,\s]*\.\.\.").expect("regex"));
+    static ET_AL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)[,\s]*\bet\s*al\b\.?|[,\s]*\band others\b|[,\s]*…|[,\s]*\.\.\.")
+            .expect("regex")
+    });
     let text = squash(text);
     let text = text
         .trim()
@@ -574,7 +848,9 @@ pub(super) fn parse_authors(text: &str) -> Option<Vec<String>> {
     let text = ET_AL.replace_all(text, "");
     let text = text
         .trim()
-        .trim_end_matches(|c: char| c == '.' || c == ',' || c == '*' || c == ';' || c.is_whitespace())
+        .trim_end_matches(|c: char| {
+            c == '.' || c == ',' || c == '*' || c == ';' || c.is_whitespace()
+        })
         .trim_start_matches(['*', ' ']);
     if text.is_empty() {
         return None;
@@ -589,7 +865,7 @@ pub(super) fn parse_authors(text: &str) -> Option<Vec<String>> {
     } else {
         for p in text.split([',', ';', '&']).flat_map(|p| p.split(" and ")) {
             let p = p.trim().trim_start_matches("and ").trim();
-            let p = p.trim_matches(|c: char| c == '*' || c == '.' && false || c.is_whitespace());
+            let p = p.trim_matches(|c: char| c == '*' || c.is_whitespace());
             if !p.is_empty() {
                 names.push(p.to_string());
             }
@@ -600,16 +876,14 @@ pub(super) fn parse_authors(text: &str) -> Option<Vec<String>> {
     }
     // `Hinton, Geoffrey E., and Ruslan Salakhutdinov` / `Szegedy, Christian, et al.`:
     // the first author written last name first.
-    if names.len() >= 2
-        && and_parts.len() < 2 || names.len() >= 2 && text.contains(", and ")
-    {
+    if names.len() >= 2 && and_parts.len() < 2 || names.len() >= 2 && text.contains(", and ") {
         let first_single = names[0].split_whitespace().count() == 1;
         let given = names[1].split_whitespace().count() <= 3
-            && names[1].split_whitespace().all(|w| w.chars().next().is_some_and(char::is_uppercase));
+            && names[1]
+                .split_whitespace()
+                .all(|w| w.chars().next().is_some_and(char::is_uppercase));
         let rest_full = names[2..].iter().all(|n| n.split_whitespace().count() >= 2);
-        let inverted = first_single && given && rest_full && (names.len() > 2 || had_et_al)
-            && names[1].split_whitespace().count() >= 1
-            && !(names.len() == 2 && !had_et_al);
+        let inverted = first_single && given && rest_full && (names.len() > 2 || had_et_al);
         if inverted {
             let merged = format!("{} {}", names[1], names[0]);
             names.splice(0..2, [merged]);
