@@ -18,6 +18,16 @@ fn template(task: Task) -> &'static str {
 
 /// Events printed to stderr; bars and build messages only when `progress`.
 pub fn to_stderr(progress: bool) -> Events {
+    printer(progress, false)
+}
+
+/// For commands whose point is a build (`index`, `enrich`): as
+/// [`to_stderr`], and waiting for another build is always said.
+pub fn for_builds(progress: bool) -> Events {
+    printer(progress, true)
+}
+
+fn printer(progress: bool, always_tell_waiting: bool) -> Events {
     let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
     Events::new(move |event| {
         let mut bar = match bar.lock() {
@@ -37,7 +47,7 @@ pub fn to_stderr(progress: bool) -> Events {
                     index_dir.display()
                 ),
             ),
-            Event::WaitingForLock { index_dir } if progress => say(
+            Event::WaitingForLock { index_dir } if progress || always_tell_waiting => say(
                 &bar,
                 format!(
                     "mmsearch: another mmsearch is building the index at {}; waiting for it",

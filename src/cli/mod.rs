@@ -465,7 +465,8 @@ fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
         ));
     }
     let sources = global.sources(&config, args.format, args.shipped)?;
-    let report = build::build(&dir, &sources, &models_dir, !args.full, &config.events)?;
+    let events = events::for_builds(std::io::stderr().is_terminal());
+    let report = build::build(&dir, &sources, &models_dir, !args.full, &events)?;
     print_build_report(&report, &config);
     Ok(())
 }
@@ -524,7 +525,8 @@ fn enrich(global: &GlobalArgs, args: &EnrichArgs) -> Result<()> {
     if report.fetched() > 0 && !args.no_index {
         let models_dir = embed::locate_models_dir(config.models_dir.as_deref())?;
         let sources = global.sources(&config, None, false)?;
-        let built = build::build(&dir, &sources, &models_dir, true, &config.events)?;
+        let events = events::for_builds(std::io::stderr().is_terminal());
+        let built = build::build(&dir, &sources, &models_dir, true, &events)?;
         print_build_report(&built, &config);
     }
     if report.failures.is_empty() {
