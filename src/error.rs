@@ -12,7 +12,9 @@ pub enum Error {
     Usage(String),
 
     /// The embedding model or ONNX Runtime is missing, unreadable or too old.
-    #[error("{0}; run `models/fetch` (or pass --models-dir / set MMSEARCH_MODELS)")]
+    #[error(
+        "{0}; run `models/fetch --install` in the mmsearch checkout (or pass --models-dir / set MMSEARCH_MODELS)"
+    )]
     Model(String),
 
     /// A paper list or enrichment file could not be understood.

@@ -5,8 +5,8 @@
 //! `collection` merges entries into papers, `embed` turns text into vectors,
 //! `index` keeps both legs (tantivy BM25, hnsw_rs) on disk crash-safely,
 //! `search` runs and fuses queries into shareable results, `eval` measures,
-//! `enrich` fetches abstracts from arXiv, and `cli` is the only part that
-//! prints. `config` is the only reader of environment variables; `events` is
+//! `enrich` fetches abstracts from arXiv, `serve` answers HTTP (API and web
+//! page) over one loaded engine, and `cli` is the only part that prints. `config` is the only reader of environment variables; `events` is
 //! how the library tells the CLI about progress and warnings.
 
 #![warn(missing_docs)]
@@ -23,6 +23,7 @@ pub mod index;
 pub mod paper;
 pub mod read;
 pub mod search;
+pub mod serve;
 
 pub use error::{Error, Result};
 pub use events::{Event, Events};

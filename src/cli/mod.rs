@@ -68,6 +68,16 @@ enum Command {
     },
     /// Measure retrieval quality (nDCG@10, MRR@10, Recall@100, MAP@100) on judged queries.
     Eval(EvalArgs),
+    /// Serve the HTTP API and the web page over one loaded engine; `mmsearch QUERY`, `similar`
+    /// and `show` then answer through it.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on; anything but loopback is reachable from other machines.
+    #[arg(long, default_value = crate::serve::DEFAULT_ADDR, value_name = "HOST:PORT")]
+    addr: std::net::SocketAddr,
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +169,9 @@ struct GlobalArgs {
     /// Abstracts for --source papers: JSONL with `arxiv_id`, `id` (tag) or `title`, and `abstract`.
     #[arg(long, global = true, value_name = "FILE", requires = "source")]
     abstracts: Vec<PathBuf>,
+    /// Answer in this process even when `mmsearch serve` runs on the index directory.
+    #[arg(long, global = true)]
+    no_server: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -285,6 +298,85 @@ impl ResultArgs {
     fn format(&self) -> Format {
         if self.json { Format::Json } else { self.format }
     }
+
+    /// These options as `/api/search` and `/api/similar` parameters; the
+    /// output format and colour too, so the server prints what we would.
+    fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        let mode = match self.mode {
+            Mode::Hybrid => "hybrid",
+            Mode::Keyword => "keyword",
+            Mode::Semantic => "semantic",
+        };
+        let mut pairs = vec![
+            ("limit", self.limit.to_string()),
+            ("mode", mode.to_string()),
+            ("alpha", self.alpha.to_string()),
+            ("rrf_k", self.rrf_k.to_string()),
+        ];
+        if let Some(fusion) = self.fusion {
+            let name = match fusion {
+                FusionKind::Rrf => "rrf",
+                FusionKind::Linear => "linear",
+            };
+            pairs.push(("fusion", name.to_string()));
+        }
+        if let Some((from, to)) = self.year {
+            pairs.push(("year", format!("{from}..{to}")));
+        }
+        for (key, value) in [
+            ("venue", &self.venue),
+            ("section", &self.section),
+            ("author", &self.author),
+        ] {
+            if let Some(v) = value {
+                pairs.push((key, v.clone()));
+            }
+        }
+        if self.explain {
+            pairs.push(("explain", "1".into()));
+        }
+        let format = match self.format() {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Bibtex => "bibtex",
+        };
+        pairs.push(("format", format.into()));
+        if use_color() {
+            pairs.push(("color", "1".into()));
+        }
+        pairs
+    }
+}
+
+/// Highlight snippets only on a terminal, and never with NO_COLOR set.
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && config::color_allowed()
+}
+
+/// Answers from a live `mmsearch serve` of this index directory, if there is
+/// one and the command allows it: `Some` with the result when it answered.
+/// Commands given `--source` or `--no-server` always run here.
+fn forward(
+    global: &GlobalArgs,
+    config: &EngineConfig,
+    path: &str,
+    pairs: &[(&str, String)],
+) -> Option<Result<()>> {
+    if global.no_server || !global.source.is_empty() {
+        return None;
+    }
+    let url = crate::serve::client::path_with_query(path, pairs);
+    match crate::serve::client::forward(&config.index_dir, &url)? {
+        crate::serve::client::Forwarded::Output(bytes) => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            Some(finish_output(
+                out.write_all(&bytes).and_then(|_| out.flush()),
+            ))
+        }
+        crate::serve::client::Forwarded::Refused(message) => Some(Err(Error::Usage(message))),
+    }
 }
 
 impl GlobalArgs {
@@ -353,6 +445,7 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Some(Command::Eval(args)) => eval(args, &cli.global),
+        Some(Command::Serve(args)) => serve(args, &cli.global),
         None => search(&cli.search, &cli.global),
     }
 }
@@ -374,9 +467,14 @@ fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
         ));
     }
     let config = global.config()?;
+    let query = query.trim();
+    let mut pairs = vec![("q", query.to_string())];
+    pairs.extend(args.results.query_pairs());
+    if let Some(done) = forward(global, &config, "/api/search", &pairs) {
+        return done;
+    }
     let engine = global.open(&config, args.results.mode)?;
     let options = args.results.options(FusionKind::Linear);
-    let query = query.trim();
     let hits = engine.search(query, &options)?;
     print_hits(&engine, query, hits, &args.results, &options, true)
 }
@@ -388,6 +486,14 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
         ));
     }
     let config = global.config()?;
+    let mut pairs: Vec<(&str, String)> = args.papers.iter().map(|p| ("paper", p.clone())).collect();
+    if let Some(text) = &args.text {
+        pairs.push(("text", text.clone()));
+    }
+    pairs.extend(args.results.query_pairs());
+    if let Some(done) = forward(global, &config, "/api/similar", &pairs) {
+        return done;
+    }
     // Related papers start from stored vectors; the model is needed only for --text.
     let mode = if args.text.is_some() {
         args.results.mode
@@ -425,6 +531,16 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
 
 fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
     let config = global.config()?;
+    if !args.paper.trim().is_empty() {
+        let path = format!(
+            "/api/papers/{}",
+            crate::serve::client::encode(&args.paper).replace('+', "%20")
+        );
+        let format = if args.json { "json" } else { "table" };
+        if let Some(done) = forward(global, &config, &path, &[("format", format.to_string())]) {
+            return done;
+        }
+    }
     let engine = global.open(&config, Mode::Keyword)?;
     let paper = &engine.papers()[resolve(engine.papers(), &args.paper)?];
     let stdout = std::io::stdout();
@@ -450,7 +566,7 @@ fn print_hits(
 ) -> Result<()> {
     let results = engine.results(query, hits, options, snippets, args.explain)?;
     let stdout = std::io::stdout();
-    let color = stdout.is_terminal() && config::color_allowed();
+    let color = use_color();
     let mut out = stdout.lock();
     finish_output(print::write(&mut out, args.format(), &results, color).and_then(|_| out.flush()))
 }
@@ -643,4 +759,40 @@ fn finish_output(result: std::io::Result<()>) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|e| Error::io("standard output", e)),
     }
+}
+
+fn serve(args: &ServeArgs, global: &GlobalArgs) -> Result<()> {
+    let config = global.config()?;
+    if !args.addr.ip().is_loopback() {
+        eprintln!(
+            "mmsearch: warning: serving on {}, reachable from other machines; \
+             the API has no authentication",
+            args.addr
+        );
+    }
+    let sources = global.sources(&config, None, false)?;
+    let dir = IndexDir::new(&config.index_dir);
+    let sources_now: crate::serve::SourcesNow =
+        Box::new(move || choose::choose(&dir, &choose::Given::default(), false));
+    let serve_config = crate::serve::ServeConfig {
+        addr: args.addr,
+        engine: config,
+        sources,
+        sources_now,
+    };
+    crate::serve::run(serve_config, |event| {
+        use crate::serve::ServeEvent;
+        match event {
+            ServeEvent::Listening { addr } => {
+                eprintln!("mmsearch: serving on http://{addr}/ (Ctrl-C to stop)")
+            }
+            ServeEvent::NewGeneration { generation } => {
+                eprintln!("mmsearch: serving the new index generation {generation}")
+            }
+            ServeEvent::RefreshFailed { message } => {
+                eprintln!("mmsearch: warning: keeping the current index: {message}")
+            }
+            ServeEvent::ShuttingDown => eprintln!("mmsearch: shutting down"),
+        }
+    })
 }

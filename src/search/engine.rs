@@ -166,6 +166,11 @@ impl Engine {
         &self.manifest
     }
 
+    /// The stored vector of a paper (for the server's map of the collection).
+    pub fn vector(&self, doc: usize) -> Option<Vec<f32>> {
+        self.vectors.vector(doc)
+    }
+
     /// The query's embedding when `mode` uses the semantic leg.
     pub fn embed_if_needed(&self, query: &str, mode: Mode) -> Result<Option<Vec<f32>>> {
         match mode {
