@@ -171,8 +171,8 @@ mod tests {
             .collect();
         let refs: Vec<Option<Vec<f32>>> = data.iter().cloned().map(Some).collect();
         for dims_first in [true, false] {
-            // Gram path (n > d is false here: 6 > 3 → covariance path); force
-            // the other one by padding dimensions.
+            // 6 points in 3 dimensions take the covariance path; padded to
+            // 10 dimensions they take the Gram-matrix path.
             let (points, share) = if dims_first {
                 project(&refs, 3)
             } else {
@@ -184,7 +184,7 @@ mod tests {
                         p
                     })
                     .collect();
-                let refs: Vec<Option<&[f32]>> = padded.iter().map(|v| Some(v.as_slice())).collect();
+                let refs: Vec<Option<Vec<f32>>> = padded.into_iter().map(Some).collect();
                 project(&refs, 10)
             };
             let xs: Vec<f32> = points.iter().map(|p| p[0]).collect();

@@ -147,7 +147,7 @@ async fn serve(
             loop {
                 tokio::time::sleep(WATCH_INTERVAL).await;
                 tick = tick.wrapping_add(1);
-                let check_sources = tick % SOURCE_CHECK_EVERY == 0;
+                let check_sources = tick.is_multiple_of(SOURCE_CHECK_EVERY);
                 let app = app.clone();
                 let result = tokio::task::spawn_blocking(move || {
                     app.refresh(check_sources)

@@ -44,7 +44,6 @@ impl Server {
             .stderr(stderr)
             .spawn()
             .expect("mmsearch serve starts");
-        let discovery = index.join("server.json");
         let started = Instant::now();
         let mut server = Server {
             child: Some(child),
@@ -59,7 +58,6 @@ impl Server {
         };
         // The address from the server's own announcement: several servers
         // may share an index directory (and its discovery file) in tests.
-        let _ = discovery;
         loop {
             let stderr = server.stderr();
             if let Some(rest) = stderr.split("serving on http://").nth(1)
