@@ -60,7 +60,9 @@ impl Server {
         // may share an index directory (and its discovery file) in tests.
         loop {
             let stderr = server.stderr();
+            // Only a whole line: the server may be writing it right now.
             if let Some(rest) = stderr.split("serving on http://").nth(1)
+                && rest.contains('\n')
                 && let Some(addr) = rest.split('/').next()
             {
                 server.addr = addr.replace("0.0.0.0", "127.0.0.1");
