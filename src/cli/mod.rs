@@ -23,7 +23,7 @@ use crate::index::store::IndexDir;
 use crate::read::SourceFormat;
 use crate::search::engine::{self, Engine, EngineConfig, Mode, SearchOptions};
 use crate::search::filter::Filter;
-use crate::search::fusion::{DEFAULT_ALPHA, DEFAULT_RRF_K, Fusion};
+use crate::search::fusion::{DEFAULT_ALPHA, DEFAULT_RRF_K, DEFAULT_SIMILAR_RRF_K, Fusion};
 use crate::search::resolve::resolve;
 use crate::search::results::Hit;
 use print::Format;
@@ -130,9 +130,9 @@ struct EvalArgs {
     /// Pick RRF k and linear alpha on the train split, then report on --split with them.
     #[arg(long)]
     tune: bool,
-    /// The k of reciprocal rank fusion for the hybrid-rrf run.
-    #[arg(long, default_value_t = DEFAULT_RRF_K, value_parser = parse_positive)]
-    rrf_k: f64,
+    /// The k of reciprocal rank fusion for the hybrid-rrf run [default: 10; 20 with --related].
+    #[arg(long, value_parser = parse_positive)]
+    rrf_k: Option<f64>,
     /// The alpha of the hybrid-linear run.
     #[arg(long, default_value_t = DEFAULT_ALPHA, value_parser = parse_unit)]
     alpha: f64,
@@ -232,9 +232,9 @@ struct ResultArgs {
     /// Weight of the semantic ranking in linear fusion (0 = keyword only, 1 = semantic only).
     #[arg(long, default_value_t = DEFAULT_ALPHA, value_parser = parse_unit)]
     alpha: f64,
-    /// The k of reciprocal rank fusion.
-    #[arg(long, default_value_t = DEFAULT_RRF_K, value_parser = parse_positive)]
-    rrf_k: f64,
+    /// The k of reciprocal rank fusion [default: 10 for search, 20 for similar].
+    #[arg(long, value_parser = parse_positive)]
+    rrf_k: Option<f64>,
     /// Only papers of this year or range (2023, 2023..2024, ..2022).
     #[arg(long, value_name = "YEARS", value_parser = parse_years)]
     year: Option<(u16, u16)>,
@@ -277,12 +277,14 @@ fn parse_positive(s: &str) -> std::result::Result<f64, String> {
 }
 
 impl ResultArgs {
-    fn options(&self, default_fusion: FusionKind) -> SearchOptions {
+    fn options(&self, default_fusion: FusionKind, default_rrf_k: f64) -> SearchOptions {
         SearchOptions {
             limit: usize::from(self.limit),
             mode: self.mode,
             fusion: match self.fusion.unwrap_or(default_fusion) {
-                FusionKind::Rrf => Fusion::Rrf { k: self.rrf_k },
+                FusionKind::Rrf => Fusion::Rrf {
+                    k: self.rrf_k.unwrap_or(default_rrf_k),
+                },
                 FusionKind::Linear => Fusion::Linear { alpha: self.alpha },
             },
             depth: engine::DEFAULT_DEPTH,
@@ -311,8 +313,10 @@ impl ResultArgs {
             ("limit", self.limit.to_string()),
             ("mode", mode.to_string()),
             ("alpha", self.alpha.to_string()),
-            ("rrf_k", self.rrf_k.to_string()),
         ];
+        if let Some(k) = self.rrf_k {
+            pairs.push(("rrf_k", k.to_string()));
+        }
         if let Some(fusion) = self.fusion {
             let name = match fusion {
                 FusionKind::Rrf => "rrf",
@@ -474,7 +478,7 @@ fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
         return done;
     }
     let engine = global.open(&config, args.results.mode)?;
-    let options = args.results.options(FusionKind::Linear);
+    let options = args.results.options(FusionKind::Linear, DEFAULT_RRF_K);
     let hits = engine.search(query, &options)?;
     print_hits(&engine, query, hits, &args.results, &options, true)
 }
@@ -510,7 +514,7 @@ fn similar(args: &SimilarArgs, global: &GlobalArgs) -> Result<()> {
         .iter()
         .map(|&i| engine.papers()[i].id.clone())
         .collect();
-    let options = args.results.options(FusionKind::Rrf);
+    let options = args.results.options(FusionKind::Rrf, DEFAULT_SIMILAR_RRF_K);
     let text = args
         .text
         .as_deref()
@@ -712,7 +716,11 @@ fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
     };
     let engine = Engine::open(&config, &sources, Mode::Hybrid)?;
     let mut fusion = FusionParams {
-        rrf_k: args.rrf_k,
+        rrf_k: args.rrf_k.unwrap_or(if args.related {
+            DEFAULT_SIMILAR_RRF_K
+        } else {
+            DEFAULT_RRF_K
+        }),
         alpha: args.alpha,
     };
     let tuning = match &train {

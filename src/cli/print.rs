@@ -108,6 +108,8 @@ fn explain_line(e: &Explain) -> String {
         e.fusion.formula,
         if e.fusion.exact_match_first {
             " · exact match, shown first"
+        } else if e.fusion.author_match_first {
+            " · by the author named, shown first"
         } else {
             ""
         }

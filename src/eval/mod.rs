@@ -166,6 +166,8 @@ pub struct Report {
     pub runs: BTreeMap<String, Scores>,
     /// The fusion parameters the hybrid runs used.
     pub fusion: FusionParams,
+    /// The run that plain `mmsearch QUERY` (or `similar`, for related cases) uses.
+    pub default_run: &'static str,
     /// Tuning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuning: Option<Tuning>,
@@ -214,6 +216,11 @@ pub fn evaluate(
         queries,
         runs,
         fusion,
+        default_run: if judgments.split == "related" {
+            "hybrid-rrf"
+        } else {
+            "hybrid-linear"
+        },
         tuning: None,
     })
 }

@@ -275,17 +275,24 @@ impl Engine {
             Mode::Semantic => Vec::new(),
             Mode::Hybrid | Mode::Keyword => KeywordLeg::exact(&self.keyword, query)?,
         };
+        let mut authored = match options.mode {
+            Mode::Hybrid => super::author::papers_by_named_author(query, &self.papers),
+            Mode::Semantic | Mode::Keyword => Vec::new(),
+        };
         if let Some(allowed) = &allowed {
             exact.retain(|doc| allowed.binary_search(doc).is_ok());
+            authored.retain(|doc| allowed.binary_search(doc).is_ok());
         }
         Ok(Legs {
             keyword,
             semantic,
             exact,
+            authored,
         })
     }
 
-    /// Fuses the legs as `options` say and puts exact lookups first.
+    /// Fuses the legs as `options` say and puts exact lookups first, then
+    /// the papers of the author the query names (`author`).
     pub fn rank(&self, legs: &Legs, options: &SearchOptions) -> Result<Vec<Hit<'_>>> {
         let mut ranked = match options.mode {
             Mode::Keyword => fusion::fuse(&legs.keyword, &[], Fusion::Linear { alpha: 0.0 }),
@@ -298,9 +305,13 @@ impl Engine {
                 f.score = f64::from(f.keyword_score.or(f.semantic_score).unwrap_or(0.0));
             }
         }
-        // Exact lookups win: they move to the front, keeping their relative
-        // order; one that no leg returned is added.
-        for &doc in &legs.exact {
+        // Exact lookups win, then the named author's papers: they move to
+        // the front, keeping their fused order; one that no leg returned is added.
+        let authored: &[DocId] = match options.mode {
+            Mode::Hybrid => &legs.authored,
+            Mode::Keyword | Mode::Semantic => &[],
+        };
+        for &doc in legs.exact.iter().chain(authored) {
             if !ranked.iter().any(|f| f.doc == doc) {
                 ranked.push(Fused {
                     doc,
@@ -308,18 +319,19 @@ impl Engine {
                 });
             }
         }
-        ranked.sort_by_key(|f| !legs.exact.contains(&f.doc));
+        ranked.sort_by_key(|f| (!legs.exact.contains(&f.doc), !authored.contains(&f.doc)));
         ranked
             .into_iter()
             .take(options.limit)
             .map(|f| {
                 let exact = legs.exact.contains(&f.doc);
-                self.hit(f, exact)
+                let author = authored.contains(&f.doc);
+                self.hit(f, exact, author)
             })
             .collect()
     }
 
-    fn hit(&self, f: Fused, exact: bool) -> Result<Hit<'_>> {
+    fn hit(&self, f: Fused, exact: bool, author: bool) -> Result<Hit<'_>> {
         let paper = self.papers.get(f.doc).ok_or_else(|| {
             Error::Internal(format!("document {} is not in the collection", f.doc))
         })?;
@@ -327,6 +339,7 @@ impl Engine {
             paper,
             ranking: f,
             exact,
+            author,
         })
     }
 
@@ -404,6 +417,7 @@ impl Engine {
             keyword,
             semantic,
             exact: Vec::new(),
+            authored: Vec::new(),
         })
     }
 
@@ -471,6 +485,8 @@ pub struct Legs {
     pub semantic: Ranked,
     /// Papers the query names exactly.
     pub exact: Vec<DocId>,
+    /// Papers of the author the query names (hybrid mode; see `author`).
+    pub authored: Vec<DocId>,
 }
 
 #[cfg(test)]

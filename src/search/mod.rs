@@ -1,8 +1,10 @@
 //! Searching an opened index: `engine` runs the legs and fuses them
-//! (`fusion`, over any number of legs), `filter` narrows by year, venue,
+//! (`fusion`, over any number of legs), `author` puts a named author's
+//! papers first, `filter` narrows by year, venue,
 //! section or author, `resolve` finds the paper a user names, and `results`
 //! is what every printer (and a server) is handed.
 
+pub mod author;
 pub mod engine;
 pub mod filter;
 pub mod fusion;

@@ -22,6 +22,8 @@ pub struct Hit<'a> {
     pub ranking: Fused,
     /// The query equals this paper's title, tag, arXiv id or id.
     pub exact: bool,
+    /// The query is the name of one of this paper's authors (hybrid mode).
+    pub author: bool,
 }
 
 /// A passage with the byte ranges of highlighted words.
@@ -73,6 +75,8 @@ pub struct FusionExplain {
     pub score: f64,
     /// Exact match first.
     pub exact_match_first: bool,
+    /// Ranked first (after exact matches) as a paper of the author the query names.
+    pub author_match_first: bool,
 }
 
 /// Explain.
@@ -157,6 +161,7 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
             formula,
             score: hit.ranking.score,
             exact_match_first: hit.exact,
+            author_match_first: hit.author,
         },
     }
 }
