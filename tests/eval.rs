@@ -40,6 +40,13 @@ fn shipped_judgments_show_fusion_beating_both_legs() {
         ndcg("hybrid-rrf") > ndcg("keyword") && ndcg("hybrid-rrf") > ndcg("semantic"),
         "{report}"
     );
+    // The run plain `mmsearch QUERY` uses is named, and it beats both legs.
+    let default = report["default_run"].as_str().expect("default_run");
+    assert_eq!(default, "hybrid-linear");
+    assert!(
+        ndcg(default) > ndcg("keyword") && ndcg(default) > ndcg("semantic"),
+        "{report}"
+    );
 }
 
 /// A six-document BEIR collection where each query has one right answer.

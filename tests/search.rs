@@ -68,6 +68,31 @@ fn exact_lookups_come_first_in_hybrid_and_keyword_mode() {
 }
 
 #[test]
+fn an_author_name_brings_that_authors_papers_first() {
+    // Muhammad Maaz is on three shipped papers; the semantic leg cannot read
+    // a name, so without the author rule unrelated papers came between them.
+    for query in ["Muhammad Maaz", "maaz"] {
+        let doc = search_json(&["--explain", "-n", "5", query]);
+        let hits = doc["hits"].as_array().expect("hits");
+        let by_author = |h: &serde_json::Value| {
+            h["authors"]
+                .as_array()
+                .expect("authors")
+                .iter()
+                .any(|a| a == "Muhammad Maaz")
+        };
+        assert!(
+            hits[..3].iter().all(by_author),
+            "{query:?}: {:?}",
+            ids(&doc)
+        );
+        assert!(!hits[3..].iter().any(by_author), "{query:?}");
+        assert_eq!(hits[0]["explain"]["fusion"]["author_match_first"], true);
+        assert_eq!(hits[3]["explain"]["fusion"]["author_match_first"], false);
+    }
+}
+
+#[test]
 fn topic_queries_written_from_the_abstracts() {
     // (query, papers that must all be in the top 5)
     let cases: [(&str, &[&str]); 5] = [
