@@ -1,17 +1,7 @@
 //! What users see when something is off: one line on stderr, exit code 2,
 //! never a panic, and awkward query text searched as text.
 
-mod common;
-
-use common::{ids, mmsearch, search_json, shared_index};
-use predicates::prelude::*;
-
-fn one_line_error(stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr).to_string();
-    assert!(!text.contains("panicked"), "panic: {text}");
-    assert_eq!(text.trim_end().lines().count(), 1, "not one line: {text}");
-    text
-}
+use crate::common::{ids, mmsearch, one_line, run, run_cmd, search_json, shared_index};
 
 #[test]
 fn query_syntax_characters_are_searched_as_text() {
@@ -40,14 +30,9 @@ fn query_syntax_characters_are_searched_as_text() {
 #[test]
 fn empty_and_blank_queries_are_a_clear_error() {
     for args in [vec![], vec![""], vec!["   "], vec!["search", "\t"]] {
-        let out = mmsearch()
-            .arg("--index-dir")
-            .arg(shared_index())
-            .args(&args)
-            .output()
-            .expect("runs");
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = one_line_error(&out.stderr);
+        let out = run(shared_index(), &args);
+        assert_eq!(out.code, Some(2), "{args:?}");
+        let err = one_line(&out.stderr);
         assert!(err.contains("empty query"), "{err}");
     }
 }
@@ -64,29 +49,33 @@ fn a_ten_thousand_character_query_works() {
 fn missing_model_names_the_fix() {
     let empty_index = tempfile::tempdir().expect("temp dir");
     let no_models = tempfile::tempdir().expect("temp dir");
-    let out = mmsearch()
-        .env("MMSEARCH_MODELS", no_models.path())
-        .arg("--index-dir")
-        .arg(empty_index.path())
-        .arg("video")
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = one_line_error(&out.stderr);
+    let out = run_cmd(
+        mmsearch()
+            .env("MMSEARCH_MODELS", no_models.path())
+            .arg("--index-dir")
+            .arg(empty_index.path())
+            .arg("video"),
+        &["video"],
+    );
+    assert_eq!(out.code, Some(2));
+    let err = one_line(&out.stderr);
     assert!(err.contains("models/fetch"), "{err}");
 }
 
 #[test]
 fn keyword_mode_answers_from_a_built_index_without_the_model() {
     let no_models = tempfile::tempdir().expect("temp dir");
-    mmsearch()
-        .env("MMSEARCH_MODELS", no_models.path())
-        .arg("--index-dir")
-        .arg(shared_index())
-        .args(["--mode", "keyword", "--json", "Mamba"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("arxiv2023-mamba"));
+    let args = ["--mode", "keyword", "--json", "Mamba"];
+    let out = run_cmd(
+        mmsearch()
+            .env("MMSEARCH_MODELS", no_models.path())
+            .arg("--index-dir")
+            .arg(shared_index())
+            .args(args),
+        &args,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("arxiv2023-mamba"), "{}", out.stdout);
 }
 
 #[test]
@@ -97,7 +86,7 @@ fn missing_or_broken_onnx_runtime_is_an_error_not_a_panic() {
         (Some(&b"not a library"[..]), "cannot load ONNX Runtime"),
     ] {
         let models = tempfile::tempdir().expect("temp dir");
-        let real = common::models_dir().join("all-MiniLM-L6-v2");
+        let real = crate::common::models_dir().join("all-MiniLM-L6-v2");
         let model_dir = models.path().join("all-MiniLM-L6-v2");
         std::fs::create_dir_all(&model_dir).expect("mkdir");
         for f in [
@@ -115,15 +104,16 @@ fn missing_or_broken_onnx_runtime_is_an_error_not_a_panic() {
                 .expect("write");
         }
         let index = tempfile::tempdir().expect("temp dir");
-        let out = mmsearch()
-            .env("MMSEARCH_MODELS", models.path())
-            .arg("--index-dir")
-            .arg(index.path())
-            .arg("video")
-            .output()
-            .expect("runs");
-        assert_eq!(out.status.code(), Some(2));
-        let err = one_line_error(&out.stderr);
+        let out = run_cmd(
+            mmsearch()
+                .env("MMSEARCH_MODELS", models.path())
+                .arg("--index-dir")
+                .arg(index.path())
+                .arg("video"),
+            &["video"],
+        );
+        assert_eq!(out.code, Some(2));
+        let err = one_line(&out.stderr);
         assert!(
             err.contains(expected) && err.contains("models/fetch"),
             "{err}"
@@ -134,13 +124,8 @@ fn missing_or_broken_onnx_runtime_is_an_error_not_a_panic() {
 #[test]
 fn bad_option_values_are_rejected() {
     for args in [["--limit", "0"], ["--alpha", "1.5"], ["--mode", "fuzzy"]] {
-        mmsearch()
-            .arg("--index-dir")
-            .arg(shared_index())
-            .args(args)
-            .arg("video")
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("panicked").not());
+        let args = [args[0], args[1], "video"];
+        // `run` fails the test on a panic.
+        assert_eq!(run(shared_index(), &args).code, Some(2), "{args:?}");
     }
 }

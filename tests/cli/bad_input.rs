@@ -2,34 +2,10 @@
 //! or warning, exit code 2 for errors, no panic, and an existing index left
 //! as it was.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 
-use common::{built_index, mmsearch, shared_index};
-
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(index: &Path, args: &[&str], stdin: Option<&[u8]>) -> Outcome {
-    let mut cmd = mmsearch();
-    cmd.arg("--index-dir").arg(index).args(args);
-    if let Some(input) = stdin {
-        cmd.write_stdin(input.to_vec());
-    }
-    let out = cmd.output().expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    Outcome {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr,
-    }
-}
+use crate::common::{Outcome, built_index, run, run_with_stdin, shared_index};
 
 fn generation(index: &Path) -> Option<std::path::PathBuf> {
     std::fs::read_link(index.join("current")).ok()
@@ -56,7 +32,7 @@ fn index_list(list: &[u8], abstracts: &[u8]) -> Outcome {
         abstracts.to_str().expect("utf-8"),
         "index",
     ];
-    run(index.path(), &args, None)
+    run(index.path(), &args)
 }
 
 fn assert_error_kept_index(
@@ -90,7 +66,6 @@ fn empty_list_file_and_list_without_entries_are_errors() {
         let out = run(
             index.path(),
             &["--source", list.to_str().expect("utf-8"), "index"],
-            None,
         );
         assert_error_kept_index(index.path(), &out, "no paper entries found", &before);
     }
@@ -112,7 +87,6 @@ fn entries_missing_parts_and_broken_markdown_still_index() {
     let out = run(
         index.path(),
         &["--source", list.to_str().expect("utf-8"), "index"],
-        None,
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stdout.contains("indexed 4 papers"), "{}", out.stdout);
@@ -126,7 +100,6 @@ fn entries_missing_parts_and_broken_markdown_still_index() {
             "keyword",
             "graph neural networks",
         ],
-        None,
     );
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     assert_eq!(
@@ -136,7 +109,6 @@ fn entries_missing_parts_and_broken_markdown_still_index() {
     let out = run(
         index.path(),
         &["--source", list.to_str().expect("utf-8"), "show", "NoTitle"],
-        None,
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
@@ -154,7 +126,6 @@ fn non_utf8_bytes_are_replaced_with_a_warning() {
     let out = run(
         index.path(),
         &["--source", list.to_str().expect("utf-8"), "index"],
-        None,
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stderr.contains("not UTF-8"), "{}", out.stderr);
@@ -204,15 +175,15 @@ fn awkward_queries() {
     let index = shared_index();
     // A 1 MB query through standard input.
     let big = "efficient video tokens ".repeat(1024 * 1024 / 23 + 1);
-    let out = run(index, &["--json", "--stdin"], Some(big.as_bytes()));
+    let out = run_with_stdin(index, &["--json", "--stdin"], big.as_bytes());
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     assert_eq!(doc["hits"].as_array().map(Vec::len), Some(10));
     // Control characters are not words; the query still runs.
-    let out = run(index, &["--json", "\u{7}\u{1b}[31m video\u{8}"], None);
+    let out = run(index, &["--json", "\u{7}\u{1b}[31m video\u{8}"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     // Only control characters and blanks: nothing to search for.
-    let out = run(index, &["--stdin"], Some(b" \n\t "));
+    let out = run_with_stdin(index, &["--stdin"], b" \n\t ");
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("empty query"), "{}", out.stderr);
 }
@@ -221,7 +192,7 @@ fn awkward_queries() {
 fn a_missing_index_directory_is_created_and_built() {
     let parent = tempfile::tempdir().expect("temp dir");
     let index = parent.path().join("not/yet/here");
-    let out = run(&index, &["--json", "-n", "3", "video"], None);
+    let out = run(&index, &["--json", "-n", "3", "video"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(generation(&index).is_some());
 }

@@ -1,17 +1,14 @@
 //! The index survives: builds killed at random moments, two builds at once,
 //! a model change, and damaged files. Real binary, real model, real index.
 
-mod common;
-
 use std::path::Path;
-use std::process::Command as Process;
 use std::time::Duration;
 
-use common::{built_index, mmsearch};
+use crate::common::{built_index, run, shared_index_build, spawn};
 use serde_json::Value;
 
 fn query(index: &Path, mode: &str) -> Value {
-    common::search_json_in(
+    crate::common::search_json_in(
         index,
         &["--mode", mode, "-n", "10", "efficient video tokens"],
     )
@@ -37,15 +34,7 @@ fn entries(index: &Path, prefix: &str) -> usize {
 /// `mmsearch index --full` in the background (it re-embeds everything, so
 /// a build lasts long enough to be interrupted).
 fn spawn_full_build(index: &Path) -> std::process::Child {
-    Process::new(assert_cmd::cargo::cargo_bin("mmsearch"))
-        .env("MMSEARCH_MODELS", common::models_dir())
-        .arg("--index-dir")
-        .arg(index)
-        .args(["index", "--full"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn")
+    spawn(index, &["index", "--full"])
 }
 
 /// A small deterministic sequence of delays, spread over a full build.
@@ -110,12 +99,8 @@ fn killed_builds_leave_the_previous_index_answering() {
         "only {killed_while_writing} kills landed while writing"
     );
     // The next build cleans up whatever the killed ones left.
-    mmsearch()
-        .arg("--index-dir")
-        .arg(index.path())
-        .arg("index")
-        .assert()
-        .success();
+    let out = run(index.path(), &["index"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(entries(index.path(), ".building-"), 0);
     assert_eq!(entries(index.path(), "gen-"), 1);
     assert_eq!(query(index.path(), "hybrid")["hits"], hybrid["hits"]);
@@ -123,21 +108,17 @@ fn killed_builds_leave_the_previous_index_answering() {
 
 #[test]
 fn an_unchanged_list_is_rebuilt_without_embedding() {
-    let index = tempfile::tempdir().expect("temp dir");
-    let first = mmsearch()
-        .arg("--index-dir")
-        .arg(index.path())
-        .arg("index")
-        .output()
-        .expect("runs");
-    assert!(String::from_utf8_lossy(&first.stdout).contains("embedded 78, reused 0"));
-    let second = mmsearch()
-        .arg("--index-dir")
-        .arg(index.path())
-        .arg("index")
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&second.stdout);
+    // The shared index was the first build, into an empty directory.
+    let first = shared_index_build();
+    assert!(
+        first.stdout.contains("embedded 78, reused 0"),
+        "{}",
+        first.stdout
+    );
+    let index = built_index();
+    let second = run(index.path(), &["index"]);
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    let text = &second.stdout;
     assert!(text.contains("embedded 0, reused 78"), "{text}");
 }
 
@@ -190,24 +171,21 @@ fn damaged_index_files_are_reported_or_rebuilt_never_a_panic() {
             }
             _ => std::fs::write(&path, b"\x00\xffnot what was written").expect("write"),
         }
-        // The damage is noticed and the index rebuilt from the sources.
-        let out = mmsearch()
-            .arg("--index-dir")
-            .arg(index.path())
-            .args([
+        // The damage is noticed and the index rebuilt from the sources
+        // (`run` fails the test on a panic).
+        let out = run(
+            index.path(),
+            &[
                 "--json",
                 "--mode",
                 "keyword",
                 "-n",
                 "10",
                 "efficient video tokens",
-            ])
-            .output()
-            .expect("runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{file}: {stderr}");
-        assert!(out.status.success(), "{file}: {stderr}");
-        let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            ],
+        );
+        assert_eq!(out.code, Some(0), "{file}: {}", out.stderr);
+        let doc: Value = serde_json::from_str(&out.stdout).expect("JSON");
         assert_eq!(doc["hits"], expected["hits"], "{file}");
     }
 }

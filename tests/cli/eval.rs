@@ -1,26 +1,13 @@
 //! `mmsearch eval` through the real binary: the shipped judgments, a small
 //! BEIR collection written by the test, TREC run files and the index cache.
 
-mod common;
-
-use common::{mmsearch, shared_index};
+use crate::common::{one_line, run, shared_index};
 use serde_json::Value;
 
 fn eval_json(args: &[&str], index: &std::path::Path) -> Value {
-    let out = mmsearch()
-        .arg("eval")
-        .arg("--json")
-        .arg("--index-dir")
-        .arg(index)
-        .args(args)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    let mut all = vec!["eval", "--json"];
+    all.extend_from_slice(args);
+    run(index, &all).json()
 }
 
 #[test]
@@ -160,16 +147,10 @@ fn eval_errors_are_one_line() {
         vec!["--split", "train"],
         vec!["--beir", missing.path().to_str().expect("utf-8")],
     ] {
-        let out = mmsearch()
-            .arg("eval")
-            .arg("--index-dir")
-            .arg(shared_index())
-            .args(&args)
-            .output()
-            .expect("runs");
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-        assert!(!err.contains("panicked"));
+        let mut all = vec!["eval"];
+        all.extend_from_slice(&args);
+        let out = run(shared_index(), &all);
+        assert_eq!(out.code, Some(2), "{args:?}");
+        one_line(&out.stderr);
     }
 }

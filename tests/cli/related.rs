@@ -1,24 +1,11 @@
 //! Related papers, filters, explanations, snippets, typo tolerance and the
 //! output formats, through the real binary over the shipped list.
 
-mod common;
-
-use common::{ids, mmsearch, search_json, shared_index};
+use crate::common::{ids, mmsearch, run, run_cmd, search_json, shared_index};
 use serde_json::Value;
 
 fn run_json(args: &[&str]) -> Value {
-    let out = mmsearch()
-        .arg("--index-dir")
-        .arg(shared_index())
-        .args(args)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    run(shared_index(), args).json()
 }
 
 fn similar(args: &[&str]) -> Vec<String> {
@@ -123,25 +110,19 @@ fn several_papers_and_pasted_text() {
 
 #[test]
 fn unknown_paper_lists_the_closest_titles() {
-    let out = mmsearch()
-        .arg("--index-dir")
-        .arg(shared_index())
-        .args(["similar", "Segmenting Everything in Contxt"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "a near-miss title still resolves: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run(
+        shared_index(),
+        &["similar", "Segmenting Everything in Contxt"],
     );
-    let out = mmsearch()
-        .arg("--index-dir")
-        .arg(shared_index())
-        .args(["similar", "Attention Is All You Need"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.code,
+        Some(0),
+        "a near-miss title still resolves: {}",
+        out.stderr
+    );
+    let out = run(shared_index(), &["similar", "Attention Is All You Need"]);
+    assert_eq!(out.code, Some(2));
+    let err = &out.stderr;
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(
         err.contains("no paper matches") && err.contains("closest:"),
@@ -298,26 +279,21 @@ fn a_misspelt_word_still_matches() {
 
 #[test]
 fn jsonl_and_bibtex_formats() {
-    let out = mmsearch()
-        .arg("--index-dir")
-        .arg(shared_index())
-        .args(["--format", "jsonl", "-n", "4", "video benchmark"])
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = run(
+        shared_index(),
+        &["--format", "jsonl", "-n", "4", "video benchmark"],
+    );
+    let text = &out.stdout;
     assert_eq!(text.lines().count(), 4);
     for line in text.lines() {
         let hit: Value = serde_json::from_str(line).expect("one JSON hit per line");
         assert!(hit["id"].is_string());
     }
-    let out = mmsearch()
-        .arg("--index-dir")
-        .arg(shared_index())
-        .args(["--format", "bibtex", "-n", "5", "efficient video tokens"])
-        .output()
-        .expect("runs");
-    let bib = String::from_utf8_lossy(&out.stdout);
-    let parsed = biblatex::Bibliography::parse(&bib).expect("BibTeX parses back");
+    let out = run(
+        shared_index(),
+        &["--format", "bibtex", "-n", "5", "efficient video tokens"],
+    );
+    let parsed = biblatex::Bibliography::parse(&out.stdout).expect("BibTeX parses back");
     assert_eq!(parsed.len(), 5);
     let llama_vid = parsed.get("arxiv2023-llama-vid").expect("LLaMA-VID entry");
     let eprint = llama_vid.get("eprint").expect("eprint field");
@@ -331,14 +307,9 @@ fn jsonl_and_bibtex_formats() {
 
 #[test]
 fn show_prints_the_whole_entry() {
-    let out = mmsearch()
-        .arg("--index-dir")
-        .arg(shared_index())
-        .args(["show", "MVBench"])
-        .output()
-        .expect("runs");
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = run(shared_index(), &["show", "MVBench"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let text = &out.stdout;
     assert!(text.starts_with("MVBench: A Comprehensive Multi-modal Video Understanding Benchmark"));
     for part in [
         "arXiv2023_VideoChat2",
@@ -352,23 +323,18 @@ fn show_prints_the_whole_entry() {
     let doc = run_json(&["show", "--json", "2403.15388"]);
     assert_eq!(doc["id"], "arxiv2024-llava-prumerge");
     assert!(doc["abstract"].as_str().expect("abstract").len() > 200);
-    mmsearch()
-        .arg("--index-dir")
-        .arg(shared_index())
-        .args(["show", "no such paper at all"])
-        .assert()
-        .code(2);
+    assert_eq!(
+        run(shared_index(), &["show", "no such paper at all"]).code,
+        Some(2)
+    );
 }
 
 #[test]
 fn shell_completions() {
     for shell in ["bash", "zsh", "fish"] {
-        let out = mmsearch()
-            .args(["completions", shell])
-            .output()
-            .expect("runs");
-        assert!(out.status.success());
-        let script = String::from_utf8_lossy(&out.stdout);
+        let out = run_cmd(mmsearch().args(["completions", shell]), &[shell]);
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        let script = &out.stdout;
         assert!(
             script.contains("mmsearch") && script.contains("similar"),
             "{shell}"

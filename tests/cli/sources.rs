@@ -2,48 +2,17 @@
 //! over real-world-shaped files, several sources merged into one collection,
 //! and the collection remembering its sources in the index directory.
 
-mod common;
+use std::path::Path;
 
-use std::path::{Path, PathBuf};
-
-use common::{ids, mmsearch, search_json_in};
+use crate::common::{Outcome, fixture, ids, run, s, search_json_in, shipped_file};
 use serde_json::Value;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn shipped_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("index")
-        .join(name)
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
-/// Runs mmsearch on `index` and returns (exit code, stdout, stderr).
-fn run(index: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = mmsearch()
-        .arg("--index-dir")
-        .arg(index)
-        .args(args)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        stderr,
-    )
-}
-
 fn show_json(index: &Path, paper: &str) -> Value {
-    let (code, stdout, stderr) = run(index, &["show", "--json", paper]);
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = run(index, &["show", "--json", paper]);
     assert_eq!(code, Some(0), "show {paper}: {stderr}");
     serde_json::from_str(&stdout).expect("JSON")
 }
@@ -58,7 +27,11 @@ fn the_same_paper_from_markdown_and_bibtex_is_one_hit() {
         shipped_file("seed-abstracts.jsonl"),
         fixture("zotero.bib"),
     );
-    let (code, stdout, stderr) = run(
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = run(
         index.path(),
         &[
             "--source",
@@ -119,7 +92,11 @@ fn a_bibtex_entry_without_ids_merges_by_normalised_title() {
     .expect("write");
     let index = tempfile::tempdir().expect("temp dir");
     let list = shipped_file("seed-papers.md");
-    let (code, stdout, stderr) = run(
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = run(
         index.path(),
         &["--source", s(&list), "--source", s(&bib), "index"],
     );
@@ -138,7 +115,11 @@ fn each_format_is_read_by_its_extension() {
         fixture("scholar.bib"),
         fixture("beir-mini/corpus.jsonl"),
     );
-    let (code, stdout, stderr) = run(
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = run(
         index.path(),
         &[
             "--source",
@@ -229,17 +210,21 @@ fn an_unknown_extension_needs_source_format() {
     let refs = files.path().join("refs.txt");
     std::fs::copy(fixture("scholar.bib"), &refs).expect("copy");
     let index = tempfile::tempdir().expect("temp dir");
-    let (code, _, stderr) = run(index.path(), &["--source", s(&refs), "index"]);
+    let Outcome { code, stderr, .. } = run(index.path(), &["--source", s(&refs), "index"]);
     assert_eq!(code, Some(2));
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("--source-format"), "{stderr}");
-    let (code, stdout, stderr) = run(
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = run(
         index.path(),
         &["--source", s(&refs), "index", "--format", "bibtex"],
     );
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.contains("indexed 6 papers"), "{stdout}");
-    let (code, _, stderr) = run(
+    let Outcome { code, stderr, .. } = run(
         index.path(),
         &[
             "--source",
@@ -252,7 +237,8 @@ fn an_unknown_extension_needs_source_format() {
     );
     assert_eq!(code, Some(0), "{stderr}");
     // Asking for the shipped list and a source at once is a contradiction.
-    let (code, _, stderr) = run(index.path(), &["--source", s(&refs), "index", "--shipped"]);
+    let Outcome { code, stderr, .. } =
+        run(index.path(), &["--source", s(&refs), "index", "--shipped"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--shipped"), "{stderr}");
 }
@@ -267,7 +253,11 @@ fn the_index_remembers_its_sources() {
     let bib = files.path().join("mine.bib");
     std::fs::copy(fixture("zotero.bib"), &bib).expect("copy");
     let index = tempfile::tempdir().expect("temp dir");
-    let (code, stdout, stderr) = run(
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = run(
         index.path(),
         &["--source", s(&jsonl), "--source", s(&bib), "index"],
     );
@@ -275,7 +265,11 @@ fn the_index_remembers_its_sources() {
     assert!(stdout.contains("indexed 10 papers"), "{stdout}");
 
     // A plain `index` rebuilds the same collection, reusing every vector.
-    let (code, stdout, stderr) = run(index.path(), &["index"]);
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = run(index.path(), &["index"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.contains("indexed 10 papers"), "{stdout}");
     assert!(stdout.contains("embedded 0, reused 10"), "{stdout}");
@@ -295,10 +289,14 @@ fn the_index_remembers_its_sources() {
     assert_eq!(ids(&doc)[0], "mildenhall-nerf-2020");
 
     // Back to the shipped list.
-    let (code, stdout, stderr) = run(index.path(), &["index", "--shipped"]);
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = run(index.path(), &["index", "--shipped"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.contains("indexed 78 papers"), "{stdout}");
-    let (code, stdout, _) = run(index.path(), &["index"]);
+    let Outcome { code, stdout, .. } = run(index.path(), &["index"]);
     assert_eq!(code, Some(0));
     assert!(stdout.contains("indexed 78 papers"), "{stdout}");
 }
@@ -311,11 +309,15 @@ fn a_vanished_source_keeps_the_index_answering() {
     let jsonl = files.path().join("mine.jsonl");
     std::fs::copy(fixture("papers.jsonl"), &jsonl).expect("copy");
     let index = tempfile::tempdir().expect("temp dir");
-    let (code, _, stderr) = run(index.path(), &["--source", s(&jsonl), "index"]);
+    let Outcome { code, stderr, .. } = run(index.path(), &["--source", s(&jsonl), "index"]);
     assert_eq!(code, Some(0), "{stderr}");
     std::fs::remove_file(&jsonl).expect("remove");
 
-    let (code, stdout, stderr) = run(
+    let Outcome {
+        code,
+        stdout,
+        stderr,
+    } = run(
         index.path(),
         &["--mode", "keyword", "--json", "segment anything"],
     );
@@ -325,7 +327,7 @@ fn a_vanished_source_keeps_the_index_answering() {
     let doc: Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(ids(&doc)[0], "sam");
 
-    let (code, _, stderr) = run(index.path(), &["index"]);
+    let Outcome { code, stderr, .. } = run(index.path(), &["index"]);
     assert_eq!(code, Some(2));
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(

@@ -1,9 +1,7 @@
 //! Searching the shipped list through the real binary, real model and real
 //! index: the answers a researcher would check by eye.
 
-mod common;
-
-use common::{ids, mmsearch, search_json, shared_index};
+use crate::common::{ids, mmsearch, run, run_cmd, search_json, shared_index};
 
 const EFFICIENT_VIDEO: [&str; 4] = [
     "arxiv2023-llama-vid",
@@ -31,14 +29,14 @@ fn query_words_may_be_given_unquoted() {
     let quoted = ids(&search_json(&["efficient video tokens"]));
     let unquoted = ids(&search_json(&["efficient", "video", "tokens"]));
     assert_eq!(quoted, unquoted);
-    let out = mmsearch()
-        .args(["search", "--json", "--index-dir"])
-        .arg(shared_index())
-        .arg("efficient video tokens")
-        .output()
-        .expect("runs");
-    assert!(out.status.success());
-    let sub: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let sub = run_cmd(
+        mmsearch()
+            .args(["search", "--json", "--index-dir"])
+            .arg(shared_index())
+            .arg("efficient video tokens"),
+        &["search"],
+    )
+    .json();
     assert_eq!(
         quoted,
         ids(&sub),
@@ -212,14 +210,9 @@ fn linear_fusion_is_available_and_alpha_one_equals_semantic_order() {
 
 #[test]
 fn human_output_lists_rank_title_venue_section_link_and_abstract() {
-    let out = mmsearch()
-        .arg("--index-dir")
-        .arg(shared_index())
-        .args(["--limit", "2", "LLaMA-VID"])
-        .output()
-        .expect("runs");
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = run(shared_index(), &["--limit", "2", "LLaMA-VID"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let text = &out.stdout;
     let lines: Vec<&str> = text.lines().collect();
     assert!(
         lines[0].starts_with(" 1. LLaMA-VID: An Image is Worth 2 Tokens"),
