@@ -11,6 +11,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod arxiv_client;
 mod bad_input;
 mod crash_safety;
 mod enrich;
