@@ -17,6 +17,7 @@ mod crash_safety;
 mod enrich;
 mod errors;
 mod eval;
+mod fuzz;
 mod related;
 mod search;
 mod shipped_list;
