@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use mmsearch::Error;
-use mmsearch::arxiv::Client;
+use mmsearch::enrich::arxiv::Client;
+use mmsearch::error::{ArxivError, Error};
 
 use crate::common::fake_arxiv::{FakeArxiv, Reply, unreachable_url};
 
@@ -75,7 +75,9 @@ fn gives_up_after_four_attempts() {
     );
     let mut client = Client::new(&server.url, Duration::from_millis(5), PATIENT);
     match client.fetch_ids(&ids(&["2304.08485"])) {
-        Err(Error::Arxiv(m)) => assert!(
+        Err(Error::Arxiv {
+            kind: ArxivError::Answer(m),
+        }) => assert!(
             m.contains("HTTP 502") && m.contains("after 4 attempts"),
             "{m}"
         ),
@@ -108,7 +110,9 @@ fn client_error_is_final() {
     let server = FakeArxiv::scripted(vec![Reply::Answer(404, "", "not here".into()), ok(EMPTY)]);
     let mut client = Client::new(&server.url, FAST, PATIENT);
     match client.fetch_ids(&ids(&["2304.08485"])) {
-        Err(Error::Arxiv(m)) => assert!(m.starts_with("HTTP 404"), "{m}"),
+        Err(Error::Arxiv {
+            kind: ArxivError::Answer(m),
+        }) => assert!(m.starts_with("HTTP 404"), "{m}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(client.requests(), 1);
@@ -120,7 +124,9 @@ fn client_error_carries_arxivs_explanation() {
     let server = FakeArxiv::scripted(vec![Reply::Answer(400, "", ERROR_ENTRY.to_string())]);
     let mut client = Client::new(&server.url, FAST, PATIENT);
     match client.fetch_ids(&ids(&["1234"])) {
-        Err(Error::Arxiv(m)) => {
+        Err(Error::Arxiv {
+            kind: ArxivError::Answer(m),
+        }) => {
             assert_eq!(m, "HTTP 400 Bad Request: incorrect id format for 1234")
         }
         other => panic!("{other:?}"),
@@ -150,7 +156,9 @@ fn connection_refused_is_offline_at_once() {
     let mut client = Client::new(&base, Duration::from_secs(3), PATIENT);
     let started = Instant::now();
     match client.fetch_ids(&ids(&["2304.08485"])) {
-        Err(Error::Offline { url, message }) => {
+        Err(Error::Arxiv {
+            kind: ArxivError::Offline { url, message },
+        }) => {
             assert_eq!(url, base);
             assert!(!message.is_empty());
         }
@@ -170,7 +178,9 @@ fn timeouts_are_retried_then_reported() {
     );
     let started = Instant::now();
     match client.fetch_ids(&ids(&["2304.08485"])) {
-        Err(Error::Arxiv(m)) => {
+        Err(Error::Arxiv {
+            kind: ArxivError::Answer(m),
+        }) => {
             assert!(
                 m.contains("timed out") && m.contains("after 4 attempts"),
                 "{m}"
@@ -206,7 +216,9 @@ fn malformed_body_is_not_retried() {
     ]);
     let mut client = Client::new(&server.url, FAST, PATIENT);
     match client.fetch_ids(&ids(&["2304.08485"])) {
-        Err(Error::Arxiv(m)) => assert!(m.starts_with("malformed response"), "{m}"),
+        Err(Error::Arxiv {
+            kind: ArxivError::Answer(m),
+        }) => assert!(m.starts_with("malformed response"), "{m}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(server.requests().len(), 1);

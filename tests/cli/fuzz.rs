@@ -21,8 +21,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mmsearch::corpus::{self, Collection, Source, SourceFormat, Sources};
-use mmsearch::keyword::{self, KeywordIndex};
+use mmsearch::collection::{self, Collection, Sources};
+use mmsearch::index::keyword::{self, KeywordIndex};
+use mmsearch::paper::Paper;
+use mmsearch::read::{Source, SourceFormat};
 
 /// xorshift64*: a seeded generator, so a run can be repeated.
 struct Rng(u64);
@@ -163,6 +165,7 @@ fn list_reader(input: &[u8]) -> Seen {
         name: name.into(),
         format,
         text: text.to_string(),
+        lossy: false,
     };
     let sources = Sources {
         lists: vec![
@@ -212,12 +215,12 @@ fn list_reader(input: &[u8]) -> Seen {
             paper.id
         );
         let _ = paper.main_link();
-        let bib = mmsearch::output::bibtex(paper);
+        let bib = mmsearch::cli::print::bibtex(paper);
         assert!(bib.starts_with('@'), "{bib}");
     }
     // An arXiv answer is untrusted input too: records with ids, or a
     // one-line error, never a panic.
-    match mmsearch::arxiv::parse_feed(&text) {
+    match mmsearch::enrich::arxiv::parse_feed(&text) {
         Ok(records) => {
             seen.feeds_read += 1;
             for record in records {
@@ -226,7 +229,7 @@ fn list_reader(input: &[u8]) -> Seen {
         }
         Err(_) => seen.feeds_rejected += 1,
     }
-    if let Ok(docs) = corpus::parse_beir_corpus(&text, "fuzz") {
+    if let Ok(docs) = mmsearch::read::beir::parse_beir_corpus(&text, "fuzz") {
         for doc in docs {
             assert!(!doc.id.is_empty(), "{doc:?}");
         }
@@ -236,7 +239,7 @@ fn list_reader(input: &[u8]) -> Seen {
 
 struct QueryTarget {
     index: KeywordIndex,
-    papers: Vec<corpus::Paper>,
+    papers: Vec<Paper>,
     _dir: tempfile::TempDir,
 }
 
@@ -267,8 +270,9 @@ impl QueryTarget {
         );
         let exact = self.index.exact(&query).expect("exact lookup");
         assert!(exact.iter().all(|&doc| doc < n), "{exact:?}");
-        let text =
-            mmsearch::output::readable_abstract(&self.papers[input.len() % n].embedding_text());
+        let text = mmsearch::search::results::readable_abstract(
+            &self.papers[input.len() % n].embedding_text(),
+        );
         let snippet = self.index.snippet(&query, &text, 160).expect("snippet");
         if let Some(snippet) = &snippet {
             let fragment = snippet.fragment();
@@ -284,10 +288,10 @@ impl QueryTarget {
             .more_like_this(&[&query], 20)
             .expect("more like this");
         assert!(similar.len() <= 20 && similar.iter().all(|&(doc, _)| doc < n));
-        if let Ok(doc) = mmsearch::resolve::resolve(&self.papers, &query) {
+        if let Ok(doc) = mmsearch::search::resolve::resolve(&self.papers, &query) {
             assert!(doc < n);
         }
-        if let Ok((from, to)) = mmsearch::filter::parse_years(&query) {
+        if let Ok((from, to)) = mmsearch::search::filter::parse_years(&query) {
             assert!(from <= to, "{query:?} gave {from}..{to}");
         }
         Seen {
@@ -300,8 +304,8 @@ impl QueryTarget {
 }
 
 fn seeds() -> Vec<Vec<u8>> {
-    let list = corpus::SHIPPED_LIST;
-    let abstracts = corpus::SHIPPED_ABSTRACTS;
+    let list = collection::SHIPPED_LIST;
+    let abstracts = collection::SHIPPED_ABSTRACTS;
     let mut out: Vec<Vec<u8>> = list
         .split("\n\n")
         .take(40)
