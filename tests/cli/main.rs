@@ -18,6 +18,7 @@ mod enrich;
 mod errors;
 mod eval;
 mod fuzz;
+mod real_lists;
 mod related;
 mod search;
 mod shipped_list;

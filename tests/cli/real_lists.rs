@@ -347,7 +347,7 @@ fn numbered_items_blocks_citations_and_html_records() {
 
 #[test]
 fn excerpts_of_every_layout_read_without_the_shared_data() {
-    let text = include_str!("fixtures/markdown-layouts.md");
+    let text = include_str!("../fixtures/markdown-layouts.md");
     let c = collection("markdown-layouts.md", text);
     let titles: Vec<&str> = c.papers.iter().map(|p| p.title.as_str()).collect();
     for title in [
