@@ -8,22 +8,22 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 
 /// Names the index directory when `--index-dir` is not given.
-pub const ENV_INDEX_DIR: &str = "MMSEARCH_INDEX_DIR";
+pub(crate) const ENV_INDEX_DIR: &str = "MMSEARCH_INDEX_DIR";
 /// Names the models directory when `--models-dir` is not given.
-pub const ENV_MODELS: &str = "MMSEARCH_MODELS";
+pub(crate) const ENV_MODELS: &str = "MMSEARCH_MODELS";
 /// Names the arXiv API endpoint when `--arxiv-api` is not given.
-pub const ENV_ARXIV_API: &str = "MMSEARCH_ARXIV_API";
+pub(crate) const ENV_ARXIV_API: &str = "MMSEARCH_ARXIV_API";
 
 /// How many results a listing shows unless told otherwise.
-pub const DEFAULT_LIMIT: usize = 10;
+pub(crate) const DEFAULT_LIMIT: usize = 10;
 /// The public arXiv API endpoint.
-pub const ARXIV_API: &str = "http://export.arxiv.org/api/query";
+pub(crate) const ARXIV_API: &str = "http://export.arxiv.org/api/query";
 /// arXiv's terms: no more than one request every three seconds.
-pub const ARXIV_INTERVAL: Duration = Duration::from_secs(3);
+pub(crate) const ARXIV_INTERVAL: Duration = Duration::from_secs(3);
 /// arXiv ids per `id_list` request: arXiv's own limit, so one batch is one request.
-pub const ARXIV_MAX_IDS: usize = 100;
+pub(crate) const ARXIV_MAX_IDS: usize = 100;
 /// Seconds before an arXiv request is given up (and retried).
-pub const ARXIV_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const ARXIV_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A variable's value, when it is set and not empty.
 fn var(name: &str) -> Option<std::ffi::OsString> {
@@ -40,7 +40,7 @@ fn data_dir() -> Result<PathBuf> {
 }
 
 /// The default index directory: `MMSEARCH_INDEX_DIR`, else the user data directory.
-pub fn default_index_dir() -> Result<PathBuf> {
+pub(crate) fn default_index_dir() -> Result<PathBuf> {
     match var(ENV_INDEX_DIR) {
         Some(dir) => Ok(PathBuf::from(dir)),
         None => Ok(data_dir()?.join("index")),
@@ -49,12 +49,12 @@ pub fn default_index_dir() -> Result<PathBuf> {
 
 /// Where `eval` on the shipped judgments keeps its index when not told:
 /// apart from the user's collection, which may be their own papers.
-pub fn shipped_eval_index_dir() -> Result<PathBuf> {
+pub(crate) fn shipped_eval_index_dir() -> Result<PathBuf> {
     Ok(data_dir()?.join("eval-shipped"))
 }
 
 /// Where `eval --beir DIR` keeps the index of that collection when not told.
-pub fn beir_index_dir(beir_dir: &Path) -> Result<PathBuf> {
+pub(crate) fn beir_index_dir(beir_dir: &Path) -> Result<PathBuf> {
     let name = beir_dir
         .canonicalize()
         .ok()
@@ -66,7 +66,7 @@ pub fn beir_index_dir(beir_dir: &Path) -> Result<PathBuf> {
 /// Where to look for the models directory, in order, when `--models-dir` is
 /// not given: `MMSEARCH_MODELS` (which wins even when wrong, so a typo is
 /// reported), else `./models` and the user data directory.
-pub fn models_dir_candidates() -> (Option<PathBuf>, Vec<PathBuf>) {
+pub(crate) fn models_dir_candidates() -> (Option<PathBuf>, Vec<PathBuf>) {
     let explicit = var(ENV_MODELS).map(PathBuf::from);
     let mut fallbacks = vec![PathBuf::from("models")];
     if let Ok(dir) = data_dir() {
@@ -76,7 +76,7 @@ pub fn models_dir_candidates() -> (Option<PathBuf>, Vec<PathBuf>) {
 }
 
 /// The arXiv API endpoint: `MMSEARCH_ARXIV_API`, else the public one.
-pub fn arxiv_api() -> String {
+pub(crate) fn arxiv_api() -> String {
     var(ENV_ARXIV_API)
         .map(|v| v.to_string_lossy().into_owned())
         .unwrap_or_else(|| ARXIV_API.to_string())
@@ -84,6 +84,6 @@ pub fn arxiv_api() -> String {
 
 /// Whether colour is allowed at all (`NO_COLOR` unset or empty); the CLI
 /// also checks that standard output is a terminal.
-pub fn color_allowed() -> bool {
+pub(crate) fn color_allowed() -> bool {
     var("NO_COLOR").is_none()
 }

@@ -58,7 +58,7 @@ pub enum Event {
 }
 
 /// A function that receives events, from any thread.
-pub type Sink = dyn Fn(&Event) + Send + Sync;
+pub(crate) type Sink = dyn Fn(&Event) + Send + Sync;
 
 /// Where events go. Cheap to clone and shareable between threads.
 #[derive(Clone)]
@@ -76,14 +76,14 @@ impl Events {
     }
 
     /// Sends one event.
-    pub fn emit(&self, event: Event) {
+    pub(crate) fn emit(&self, event: Event) {
         if let Some(f) = &self.0 {
             f(&event);
         }
     }
 
     /// Sends a warning.
-    pub fn warn(&self, message: impl Into<String>) {
+    pub(crate) fn warn(&self, message: impl Into<String>) {
         self.emit(Event::Warning(message.into()));
     }
 }

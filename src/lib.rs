@@ -6,7 +6,8 @@
 //! `index` keeps both legs (tantivy BM25, hnsw_rs) on disk crash-safely,
 //! `search` runs and fuses queries into shareable results, `eval` measures,
 //! `enrich` fetches abstracts from arXiv, `serve` answers HTTP (API and web
-//! page) over one loaded engine, and `cli` is the only part that prints. `config` is the only reader of environment variables; `events` is
+//! page) over one loaded engine, and `cli` is the only part that prints.
+//! `config` is the only reader of environment variables; `events` is
 //! how the library tells the CLI about progress and warnings.
 
 #![warn(missing_docs)]

@@ -13,7 +13,7 @@ use crate::read::{Source, SourceFormat};
 
 /// The user's `--source`, `--source-format` and `--abstracts` arguments.
 #[derive(Debug, Clone, Default)]
-pub struct Given<'a> {
+pub(crate) struct Given<'a> {
     pub lists: &'a [PathBuf],
     pub format: Option<SourceFormat>,
     pub abstracts: &'a [PathBuf],
@@ -22,7 +22,7 @@ pub struct Given<'a> {
 /// The sources of the collection in `dir`, with the enrich cache added.
 /// Given sources replace the remembered ones (the index remembers them once
 /// it is built from them); a source that cannot be read is an error naming it.
-pub fn choose(dir: &IndexDir, given: &Given<'_>, shipped: bool) -> Result<Sources> {
+pub(crate) fn choose(dir: &IndexDir, given: &Given<'_>, shipped: bool) -> Result<Sources> {
     let mut sources = if shipped {
         Sources::shipped()
     } else if !given.lists.is_empty() {

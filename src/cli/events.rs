@@ -17,13 +17,13 @@ fn template(task: Task) -> &'static str {
 }
 
 /// Events printed to stderr; bars and build messages only when `progress`.
-pub fn to_stderr(progress: bool) -> Events {
+pub(crate) fn to_stderr(progress: bool) -> Events {
     printer(progress, false)
 }
 
 /// For commands whose point is a build (`index`, `enrich`): as
 /// [`to_stderr`], and waiting for another build is always said.
-pub fn for_builds(progress: bool) -> Events {
+pub(crate) fn for_builds(progress: bool) -> Events {
     printer(progress, true)
 }
 

@@ -117,7 +117,7 @@ fn explain_line(e: &Explain) -> String {
 }
 
 /// The snippet on one line; highlighted words in colour when `color`.
-pub fn render_snippet(snippet: &Snippet, color: bool) -> String {
+pub(crate) fn render_snippet(snippet: &Snippet, color: bool) -> String {
     let mut out = String::new();
     let mut at = 0;
     for range in &snippet.highlights {
@@ -153,7 +153,7 @@ pub fn one_line(text: &str, width: usize) -> String {
 }
 
 /// The whole entry, for `mmsearch show`.
-pub fn write_paper(out: &mut impl Write, p: &Paper) -> std::io::Result<()> {
+pub(crate) fn write_paper(out: &mut impl Write, p: &Paper) -> std::io::Result<()> {
     writeln!(out, "{}", p.title)?;
     writeln!(out, "  id:       {}", p.id)?;
     writeln!(out, "  tags:     {}", p.tags.join(", "))?;

@@ -15,19 +15,19 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Folder (inside the models directory) that holds the embedding model.
-pub const MODEL_FOLDER: &str = "all-MiniLM-L6-v2";
+pub(crate) const MODEL_FOLDER: &str = "all-MiniLM-L6-v2";
 /// Where `models/fetch` puts the ONNX Runtime shared library.
-pub const RUNTIME_LIBRARY: &str = "onnxruntime/libonnxruntime.so";
+pub(crate) const RUNTIME_LIBRARY: &str = "onnxruntime/libonnxruntime.so";
 /// Written by `models/fetch` beside the model: what it is and its checksum.
-pub const MODEL_CARD: &str = "mmsearch-model.json";
+pub(crate) const MODEL_CARD: &str = "mmsearch-model.json";
 /// MiniLM was trained on 256 word pieces; longer text is truncated.
-pub const MAX_TOKENS: usize = 256;
+pub(crate) const MAX_TOKENS: usize = 256;
 /// Small batches keep peak memory near 250 MB; large ones cost gigabytes and
 /// are slower on two cores (measured in the offline-embeddings notes).
-pub const BATCH_SIZE: usize = 4;
+pub(crate) const BATCH_SIZE: usize = 4;
 
 /// How token vectors become one text vector.
-pub const POOLING: &str = "mean";
+pub(crate) const POOLING: &str = "mean";
 
 /// What the index remembers about the model that embedded it: the model
 /// files (id, variant, checksum) and how they are used (token limit,
@@ -76,7 +76,7 @@ pub fn locate_models_dir(explicit: Option<&Path>) -> Result<PathBuf> {
 
 /// Reads the model card without loading the model: cheap enough to check an
 /// index against on every start.
-pub fn read_model_card(models_dir: &Path) -> Result<ModelCard> {
+pub(crate) fn read_model_card(models_dir: &Path) -> Result<ModelCard> {
     let path = models_dir.join(MODEL_FOLDER).join(MODEL_CARD);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Error::Model(format!("cannot read {}: {e}", path.display())))?;
@@ -178,7 +178,7 @@ impl Embedder {
     }
 
     /// Embeds one text.
-    pub fn embed_one(&mut self, text: &str) -> Result<Vec<f32>> {
+    pub(crate) fn embed_one(&mut self, text: &str) -> Result<Vec<f32>> {
         let mut vectors = self.embed(&[text.to_string()])?;
         vectors
             .pop()

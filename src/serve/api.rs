@@ -21,11 +21,11 @@ use crate::search::resolve::resolve;
 use crate::search::results::Hit;
 
 /// Longest `q` accepted, in bytes (the embedding reads 256 word pieces).
-pub const MAX_QUERY_BYTES: usize = 4 * 1024;
+pub(crate) const MAX_QUERY_BYTES: usize = 4 * 1024;
 /// Longest `text` for `similar` (a pasted abstract), in bytes.
-pub const MAX_TEXT_BYTES: usize = 32 * 1024;
+pub(crate) const MAX_TEXT_BYTES: usize = 32 * 1024;
 /// How long one request may take before it is answered 503.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// An answer: a JSON (or text) body, or an error with its status.
 pub enum Answer {
@@ -476,7 +476,7 @@ pub async fn paper(
 
 /// What `/api/health` answers.
 #[derive(Serialize)]
-pub struct Health<'a> {
+pub(crate) struct Health<'a> {
     /// Always "ok" when it answers at all.
     pub status: &'a str,
     /// Papers in the live generation.
@@ -543,6 +543,6 @@ pub async fn map(State(app): State<Arc<App>>) -> Answer {
 }
 
 /// Anything else: 404 with a JSON error.
-pub async fn not_found() -> Answer {
+pub(crate) async fn not_found() -> Answer {
     Answer::error(StatusCode::NOT_FOUND, "no such endpoint")
 }

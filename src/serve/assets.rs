@@ -19,7 +19,7 @@ pub async fn index() -> Response {
         .into_response()
 }
 
-pub async fn asset(Path(name): Path<String>) -> Response {
+pub(crate) async fn asset(Path(name): Path<String>) -> Response {
     let (kind, body) = match name.as_str() {
         "app.js" => ("text/javascript; charset=utf-8", APP_JS),
         "style.css" => ("text/css; charset=utf-8", STYLE_CSS),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::state::{DISCOVERY_FILE, read_discovery};
 
 /// Response header naming the index directory a server serves.
-pub const INDEX_HEADER: &str = "x-mmsearch-index";
+pub(crate) const INDEX_HEADER: &str = "x-mmsearch-index";
 /// Loopback connects in well under a millisecond; a server that does not
 /// answer this fast is treated as absent.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
@@ -81,7 +81,7 @@ fn alive(pid: u32) -> bool {
 }
 
 /// Percent-encodes for a header value or a URL component.
-pub fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
@@ -93,7 +93,7 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// Builds `path?k=v&…` with every value encoded.
-pub fn path_with_query(path: &str, pairs: &[(&str, String)]) -> String {
+pub(crate) fn path_with_query(path: &str, pairs: &[(&str, String)]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
         query.append_pair(k, v);

@@ -23,11 +23,10 @@ use crate::embed::{self, Embedder};
 use crate::error::{Error, Result};
 use crate::search::engine::{Engine, EngineConfig, Mode};
 
-pub use api::{MAX_QUERY_BYTES, MAX_TEXT_BYTES, REQUEST_TIMEOUT};
-pub use state::{DISCOVERY_FILE, Discovery, SourcesNow, read_discovery};
+pub(crate) use state::SourcesNow;
 
 /// The default address: loopback only.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:7700";
+pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:7700";
 /// How often the server looks for a new index generation.
 const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 /// Every this many looks it also checks whether the sources changed.
@@ -70,7 +69,7 @@ pub struct ServeConfig {
 }
 
 /// The router, for `serve` and for tests.
-pub fn router(app: Arc<state::App>) -> Router {
+pub(crate) fn router(app: Arc<state::App>) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/assets/{name}", get(assets::asset))

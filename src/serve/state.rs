@@ -20,13 +20,13 @@ use crate::search::engine::{Engine, EngineConfig, Mode};
 
 /// The collection's sources as they are now (the CLI's choice: the
 /// remembered ones, else the shipped list), read again to notice changes.
-pub type SourcesNow = Box<dyn Fn() -> Result<Sources> + Send + Sync>;
+pub(crate) type SourcesNow = Box<dyn Fn() -> Result<Sources> + Send + Sync>;
 
 /// Name of the discovery file in the index directory.
-pub const DISCOVERY_FILE: &str = "server.json";
+pub(crate) const DISCOVERY_FILE: &str = "server.json";
 
 /// One loaded generation of the index.
-pub struct Live {
+pub(crate) struct Live {
     /// The engine over it (its own model is never loaded: the server's is shared).
     pub engine: Engine,
     /// Directory name of the generation (what `current` points to).
@@ -46,14 +46,14 @@ impl Live {
 }
 
 /// The live generation's directory name, if one was built.
-pub fn generation_name(dir: &IndexDir) -> Option<String> {
+pub(crate) fn generation_name(dir: &IndexDir) -> Option<String> {
     dir.current()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
 }
 
 /// What `serve` leaves in the index directory while it runs.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Discovery {
+pub(crate) struct Discovery {
     /// `host:port` to connect to.
     pub addr: String,
     /// The server's process id (a dead one means a stale file).
@@ -66,7 +66,7 @@ pub struct Discovery {
 }
 
 /// The state every request shares.
-pub struct App {
+pub(crate) struct App {
     live: RwLock<Arc<Live>>,
     embedder: Mutex<Embedder>,
     /// Bounds how many requests embed at once (one model, one at a time).
@@ -87,9 +87,9 @@ pub struct App {
 }
 
 /// Requests that may wait for the model before new ones are turned away.
-pub const MAX_WAITING: usize = 64;
+pub(crate) const MAX_WAITING: usize = 64;
 /// How long a request may wait for the model.
-pub const EMBED_WAIT: Duration = Duration::from_secs(10);
+pub(crate) const EMBED_WAIT: Duration = Duration::from_secs(10);
 
 impl App {
     /// Shares `engine` (the live generation) and `embedder` (the model).
@@ -166,7 +166,7 @@ impl App {
     /// Loads a new generation when `current` moved (after `mmsearch index`
     /// or `enrich`), or rebuilds when the collection's sources changed.
     /// Returns whether a new generation went live. Runs on a blocking thread.
-    pub fn refresh(&self, check_sources: bool) -> Result<bool> {
+    pub(crate) fn refresh(&self, check_sources: bool) -> Result<bool> {
         let dir = IndexDir::new(&self.config.index_dir);
         let live = self.live();
         let moved = generation_name(&dir).is_some_and(|g| g != live.generation);
@@ -196,7 +196,7 @@ impl App {
     }
 
     /// Writes the discovery file (atomically) for `addr`.
-    pub fn write_discovery(&self, addr: String) -> Result<()> {
+    pub(crate) fn write_discovery(&self, addr: String) -> Result<()> {
         let info = Discovery {
             addr,
             pid: std::process::id(),
@@ -221,7 +221,7 @@ impl App {
     }
 
     /// Removes the discovery file if it is still ours.
-    pub fn remove_discovery(&self) {
+    pub(crate) fn remove_discovery(&self) {
         if let Ok(mut slot) = self.discovery.lock()
             && let Some((path, info)) = slot.take()
             && read_discovery(&path).is_some_and(|d| d.pid == info.pid)
@@ -238,13 +238,13 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
 }
 
 /// Reads a discovery file, if there is a readable one.
-pub fn read_discovery(path: &Path) -> Option<Discovery> {
+pub(crate) fn read_discovery(path: &Path) -> Option<Discovery> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
 /// Why a request could not get the model.
 #[derive(Debug)]
-pub enum Busy {
+pub(crate) enum Busy {
     /// Too many requests wait already.
     Overloaded,
     /// Waited `EMBED_WAIT` in vain.

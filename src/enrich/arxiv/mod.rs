@@ -31,16 +31,16 @@ pub struct ArxivRecord {
 }
 
 /// arXiv's own limit on one `id_list` request that we keep to, so one batch is one request.
-pub const MAX_IDS_PER_REQUEST: usize = crate::config::ARXIV_MAX_IDS;
+pub(crate) const MAX_IDS_PER_REQUEST: usize = crate::config::ARXIV_MAX_IDS;
 
 /// How long to wait for a connection before calling arXiv unreachable.
 pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many times one request is tried in all before giving up on 429/5xx/timeouts.
-pub const MAX_ATTEMPTS: u32 = 4;
+pub(crate) const MAX_ATTEMPTS: u32 = 4;
 
 /// The longest `Retry-After` we honour, so a confused server cannot stall a run for hours.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// The biggest response body we read; a full 100-paper page is well under 1 MB.
 pub(super) const MAX_BODY: u64 = 16 * 1024 * 1024;

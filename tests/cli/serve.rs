@@ -3,18 +3,14 @@
 //! clients, dropped and slow connections, a new index generation while
 //! requests run, and SIGTERM (clean exit, discovery file removed).
 
-mod common;
-#[path = "common/server.rs"]
-mod server;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{mmsearch, shared_index};
+use crate::common::server::Server;
+use crate::common::{ids, mmsearch, shared_index};
 use serde_json::Value;
-use server::Server;
 
 fn cli_json(index: &Path, args: &[&str]) -> Value {
     let out = mmsearch()
@@ -32,18 +28,12 @@ fn cli_json(index: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("CLI prints JSON")
 }
 
-fn ids(doc: &Value) -> Vec<String> {
-    doc["hits"]
-        .as_array()
-        .expect("hits")
-        .iter()
-        .map(|h| h["id"].as_str().expect("id").to_string())
-        .collect()
-}
-
 #[test]
 fn endpoints_answer_what_the_cli_answers() {
-    let index = shared_index();
+    // A private copy: a server on the shared index would answer the other
+    // tests' CLI runs (they forward to it), which is not what they test.
+    let copy = crate::common::built_index();
+    let index = copy.path();
     let server = Server::start(index);
     let cases: &[(&str, &[&str])] = &[
         ("q=efficient+video+tokens", &["efficient video tokens"]),
@@ -186,7 +176,8 @@ fn endpoints_answer_what_the_cli_answers() {
 
 #[test]
 fn bad_requests_get_4xx_and_the_server_stays_up() {
-    let server = Server::start(shared_index());
+    let index = crate::common::built_index();
+    let server = Server::start(index.path());
     let long = "a".repeat(5000);
     let cases: Vec<(String, u16)> = vec![
         ("/api/search".into(), 400),
@@ -241,7 +232,8 @@ fn bad_requests_get_4xx_and_the_server_stays_up() {
 
 #[test]
 fn concurrent_clients_get_no_errors() {
-    let server = Server::start(shared_index());
+    let index = crate::common::built_index();
+    let server = Server::start(index.path());
     let paths = [
         "/api/search?q=efficient+video+tokens",
         "/api/search?q=segment+anything&mode=keyword",
@@ -279,7 +271,8 @@ fn concurrent_clients_get_no_errors() {
 
 #[test]
 fn dropped_and_slow_connections_do_not_hurt_others() {
-    let server = Server::start(shared_index());
+    let index = crate::common::built_index();
+    let server = Server::start(index.path());
     // A client that sends half a request and waits.
     let mut stalled = TcpStream::connect(&server.addr).expect("connect");
     stalled.write_all(b"GET /api/search?q=vid").expect("write");
@@ -314,7 +307,7 @@ fn dropped_and_slow_connections_do_not_hurt_others() {
 
 #[test]
 fn a_new_index_generation_goes_live_without_failing_requests() {
-    let index = common::built_index();
+    let index = crate::common::built_index();
     let server = Server::start(index.path());
     let (_, before) = server.get_json("/api/health");
     assert_eq!(before["papers"], 78);
@@ -394,7 +387,7 @@ fn a_new_index_generation_goes_live_without_failing_requests() {
 
 #[test]
 fn sigterm_exits_cleanly_and_removes_the_discovery_file() {
-    let index = common::built_index();
+    let index = crate::common::built_index();
     let mut server = Server::start(index.path());
     let discovery = index.path().join("server.json");
     let info: Value =
@@ -422,7 +415,8 @@ fn a_non_loopback_address_is_warned_about() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not-an-address"), "{err}");
-    let server = Server::start_with(shared_index(), "0.0.0.0:0");
+    let index = crate::common::built_index();
+    let server = Server::start_with(index.path(), "0.0.0.0:0");
     assert!(
         server.stderr().contains("reachable from other machines"),
         "{}",
@@ -447,7 +441,7 @@ fn run_cli(index: &Path, args: &[&str]) -> (String, String, i32) {
 
 #[test]
 fn the_cli_answers_through_a_live_server_exactly_as_in_process() {
-    let index = common::built_index();
+    let index = crate::common::built_index();
     let commands: &[&[&str]] = &[
         &["efficient video tokens"],
         &["segment anything", "--limit", "3", "--explain"],

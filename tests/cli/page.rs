@@ -2,17 +2,13 @@
 //! real `mmsearch serve`, and the test reads the rendered DOM. Skips, saying
 //! so, when no Chromium is installed (`.ci/run` installs Debian's).
 
-mod common;
-#[path = "common/server.rs"]
-mod server;
-
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::server::Server;
 use regex::Regex;
 use serde_json::Value;
-use server::Server;
 
 fn chromium() -> Option<PathBuf> {
     [
@@ -104,7 +100,9 @@ fn the_page_shows_a_querys_papers_filters_narrow_them_and_the_map_draws() {
         );
         return;
     };
-    let server = Server::start(common::shared_index());
+    // A private copy, so the other tests' CLI runs do not forward to it.
+    let index = crate::common::built_index();
+    let server = Server::start(index.path());
 
     let page = dom(&browser, &server.url("/?q=efficient+video+tokens"));
     let shown = hit_ids(&page);
