@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Median wall time of whole `mmsearch` invocations, per mode, with a built index.
+"""Median wall time and peak memory of whole `mmsearch` invocations, with a built index.
 
-Usage: scripts/latency.py [--runs N] [QUERY]   (builds target/release/mmsearch first)
+Usage: scripts/latency.py [--runs N] [--baseline OTHER_BINARY] [QUERY]
+  (builds target/release/mmsearch first; runs with --no-server so a live server does not answer)
+
+Without --baseline: median per mode (hybrid, keyword, semantic).
+With --baseline: the hybrid query, this binary and the other one alternating run by run, so both
+see the same machine; medians of wall time and peak RSS for each, and their ratios.
 Reports medians (and min/max) because single runs on a shared 2-core machine are noisy.
 """
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -14,15 +20,45 @@ parser = argparse.ArgumentParser()
 parser.add_argument("query", nargs="?", default="efficient video tokens")
 parser.add_argument("--runs", type=int, default=21)
 parser.add_argument("--binary", default="target/release/mmsearch")
+parser.add_argument("--baseline", help="another mmsearch binary to measure side by side")
 args = parser.parse_args()
 
+
+def run(binary, mode):
+    """Wall milliseconds and peak RSS (MiB) of one invocation."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [binary, "--no-server", "--mode", mode, args.query], stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = (time.perf_counter() - start) * 1000
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{binary} failed")
+    return wall, usage.ru_maxrss / 1024
+
+
+def line(name, samples):
+    walls = [w for w, _ in samples]
+    rss = [r for _, r in samples]
+    print(
+        f"{name:9} median {statistics.median(walls):6.1f} ms  min {min(walls):6.1f}  "
+        f"max {max(walls):6.1f}  peak RSS median {statistics.median(rss):5.0f} MiB  ({len(samples)} runs)"
+    )
+    return statistics.median(walls), statistics.median(rss)
+
+
 subprocess.run(["cargo", "build", "--release", "--quiet"], check=True)
-subprocess.run([args.binary, "--mode", "keyword", args.query], stdout=subprocess.DEVNULL, check=True)
-for mode in ["hybrid", "keyword", "semantic"]:
-    times = []
+for binary in [args.binary] + ([args.baseline] if args.baseline else []):
+    run(binary, "hybrid")  # warm-up: builds the index if needed, fills the page cache
+
+if args.baseline:
+    ours, theirs = [], []
     for _ in range(args.runs):
-        start = time.perf_counter()
-        subprocess.run([args.binary, "--mode", mode, args.query], stdout=subprocess.DEVNULL, check=True)
-        times.append((time.perf_counter() - start) * 1000)
-    print(f"{mode:9} median {statistics.median(times):6.1f} ms  min {min(times):6.1f}  max {max(times):6.1f}  ({args.runs} runs)")
-sys.exit(0)
+        ours.append(run(args.binary, "hybrid"))
+        theirs.append(run(args.baseline, "hybrid"))
+    wall, rss = line("this", ours)
+    base_wall, base_rss = line("baseline", theirs)
+    print(f"ratio     wall {wall / base_wall:.2f}  peak RSS {rss / base_rss:.2f}")
+else:
+    for mode in ["hybrid", "keyword", "semantic"]:
+        line(mode, [run(args.binary, mode) for _ in range(args.runs)])

@@ -7,10 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use fastembed::{
-    InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
-};
+use fastembed::{OutputKey, Pooling, SingleBatchOutput};
+use ndarray::Array2;
+use ort::session::{Session, builder::GraphOptimizationLevel};
+use ort::value::Value;
 use serde::{Deserialize, Serialize};
+use tokenizers::{AddedToken, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use crate::error::{Error, Result};
 
@@ -28,6 +30,22 @@ pub(crate) const BATCH_SIZE: usize = 4;
 
 /// How token vectors become one text vector.
 pub(crate) const POOLING: &str = "mean";
+
+/// Which model output holds the token vectors: fastembed's order for text
+/// models.
+const OUTPUT_PRECEDENCE: &[OutputKey] = &[
+    OutputKey::OnlyOne,
+    OutputKey::ByName("text_embeds"),
+    OutputKey::ByName("last_hidden_state"),
+    OutputKey::ByName("sentence_embedding"),
+];
+
+/// Unit length, exactly as fastembed normalises (the same epsilon and order
+/// of operations, so vectors stay bit-for-bit what they were).
+fn normalize(v: &[f32]) -> Vec<f32> {
+    let norm = (v.iter().map(|val| val * val).sum::<f32>()).sqrt();
+    v.iter().map(|&val| val / (norm + 1e-12)).collect()
+}
 
 /// What the index remembers about the model that embedded it: the model
 /// files (id, variant, checksum) and how they are used (token limit,
@@ -97,9 +115,14 @@ pub trait Embed: Send {
     fn card(&self) -> &ModelCard;
 }
 
-/// The MiniLM model through fastembed and ONNX Runtime.
+/// The MiniLM model: our own ONNX Runtime session and tokenizer, with
+/// fastembed's pooling. ONNX Runtime reads `model.onnx` from its path itself;
+/// handing it the file as bytes (as fastembed's user-defined models must)
+/// costs a 90 MB read and two more copies on every one-shot query.
 pub struct Embedder {
-    model: TextEmbedding,
+    session: Session,
+    tokenizer: Tokenizer,
+    needs_token_type_ids: bool,
     /// What the model is.
     pub card: ModelCard,
 }
@@ -142,39 +165,187 @@ fn read_model_file(dir: &Path, name: &str) -> Result<Vec<u8>> {
     std::fs::read(&path).map_err(|e| Error::Model(format!("cannot read {}: {e}", path.display())))
 }
 
+fn read_json(dir: &Path, name: &str) -> Result<serde_json::Value> {
+    serde_json::from_slice(&read_model_file(dir, name)?)
+        .map_err(|e| Error::Model(format!("{} is damaged: {e}", dir.join(name).display())))
+}
+
+/// The tokenizer as fastembed configures it for a user-defined model
+/// (padding to the longest text of a batch, truncation at `MAX_TOKENS`, the
+/// special tokens registered), so that token ids, and with them the
+/// vectors, are the same as fastembed's.
+fn load_tokenizer(dir: &Path) -> Result<Tokenizer> {
+    let bad = |e: tokenizers::Error| Error::Model(format!("cannot load the tokenizer: {e}"));
+    let config = read_json(dir, "config.json")?;
+    let special_tokens = read_json(dir, "special_tokens_map.json")?;
+    let tokenizer_config = read_json(dir, "tokenizer_config.json")?;
+    let mut tokenizer =
+        Tokenizer::from_bytes(read_model_file(dir, "tokenizer.json")?).map_err(bad)?;
+    let model_max = tokenizer_config["model_max_length"]
+        .as_f64()
+        .ok_or_else(|| Error::Model("tokenizer_config.json has no model_max_length".into()))?;
+    let max_length = MAX_TOKENS.min(model_max as usize);
+    let pad_token = tokenizer_config["pad_token"]
+        .as_str()
+        .or_else(|| tokenizer_config["pad_token"]["content"].as_str())
+        .ok_or_else(|| Error::Model("tokenizer_config.json has no pad_token".into()))?
+        .to_string();
+    let pad_id = config["pad_token_id"]
+        .as_u64()
+        .map(|id| id as u32)
+        .or_else(|| tokenizer.token_to_id(&pad_token))
+        .unwrap_or(0);
+    tokenizer
+        .with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            pad_token,
+            pad_id,
+            ..Default::default()
+        }))
+        .with_truncation(Some(TruncationParams {
+            max_length,
+            ..Default::default()
+        }))
+        .map_err(bad)?;
+    if let serde_json::Value::Object(tokens) = special_tokens {
+        for value in tokens.values() {
+            let token = match (value.as_str(), value["content"].as_str()) {
+                (Some(content), _) => AddedToken {
+                    content: content.into(),
+                    special: true,
+                    ..Default::default()
+                },
+                (None, Some(content)) => AddedToken {
+                    content: content.into(),
+                    special: true,
+                    single_word: value["single_word"].as_bool().unwrap_or(false),
+                    lstrip: value["lstrip"].as_bool().unwrap_or(false),
+                    rstrip: value["rstrip"].as_bool().unwrap_or(false),
+                    normalized: value["normalized"].as_bool().unwrap_or(true),
+                },
+                _ => continue,
+            };
+            tokenizer.add_special_tokens([token]).map_err(bad)?;
+        }
+    }
+    Ok(tokenizer)
+}
+
+fn session_error(e: impl std::fmt::Display) -> Error {
+    Error::Model(format!("cannot load the embedding model: {e}"))
+}
+
+/// An ONNX Runtime session over `model.onnx`, read by the runtime itself.
+fn load_session(
+    environment: &ort::environment::Environment,
+    model: &Path,
+    for_queries: bool,
+) -> Result<Session> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut builder = Session::builder(environment)
+        .map_err(session_error)?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(session_error)?
+        .with_intra_threads(threads)
+        .map_err(session_error)?;
+    if for_queries {
+        builder = builder.with_prepacking(false).map_err(session_error)?;
+    }
+    if !model.is_file() {
+        return Err(Error::Model(format!("{} not found", model.display())));
+    }
+    builder.commit_from_file(model).map_err(session_error)
+}
+
 impl Embedder {
-    /// Loads the model. `for_queries` trades a little throughput for a
+    /// Loads the model: the tokenizer on a second thread while ONNX Runtime
+    /// builds its session. `for_queries` trades a little throughput for a
     /// faster start: weight prepacking costs about 30 ms at load and only
     /// pays off over many batches, as when indexing.
     pub fn load(models_dir: &Path, for_queries: bool) -> Result<Self> {
         let card = read_model_card(models_dir)?;
         let environment = runtime(&models_dir.join(RUNTIME_LIBRARY))?;
         let dir = models_dir.join(MODEL_FOLDER);
-        let tokenizer_files = TokenizerFiles {
-            tokenizer_file: read_model_file(&dir, "tokenizer.json")?,
-            config_file: read_model_file(&dir, "config.json")?,
-            special_tokens_map_file: read_model_file(&dir, "special_tokens_map.json")?,
-            tokenizer_config_file: read_model_file(&dir, "tokenizer_config.json")?,
-        };
-        let onnx = read_model_file(&dir, "model.onnx")?;
-        let model =
-            UserDefinedEmbeddingModel::new(onnx, tokenizer_files).with_pooling(Pooling::Mean); // POOLING
-        let mut options = InitOptionsUserDefined::new()
-            .with_environment(environment)
-            .with_max_length(MAX_TOKENS);
-        if for_queries {
-            options = options.with_session_config("session.disable_prepacking", "1");
-        }
-        let model = TextEmbedding::try_new_from_user_defined(model, options)
-            .map_err(|e| Error::Model(format!("cannot load the embedding model: {e}")))?;
-        Ok(Embedder { model, card })
+        let (session, tokenizer) = std::thread::scope(|scope| {
+            let tokenizer = scope.spawn(|| load_tokenizer(&dir));
+            let session = load_session(&environment, &dir.join("model.onnx"), for_queries);
+            let tokenizer = tokenizer
+                .join()
+                .unwrap_or_else(|_| Err(Error::Model("the tokenizer failed to load".into())));
+            (session, tokenizer)
+        });
+        let session = session?;
+        let needs_token_type_ids = session
+            .inputs()
+            .iter()
+            .any(|input| input.name() == "token_type_ids");
+        Ok(Embedder {
+            session,
+            tokenizer: tokenizer?,
+            needs_token_type_ids,
+            card,
+        })
     }
 
     /// Embeds texts in small batches; vectors are unit length.
     pub fn embed(&mut self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
-        self.model
-            .embed(texts, Some(BATCH_SIZE))
-            .map_err(|e| Error::Model(format!("embedding failed: {e}")))
+        let mut vectors = Vec::with_capacity(texts.len());
+        for batch in texts.chunks(BATCH_SIZE) {
+            vectors.extend(self.embed_batch(batch)?);
+        }
+        Ok(vectors)
+    }
+
+    fn embed_batch(&mut self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+        let failed = |e: &dyn std::fmt::Display| Error::Model(format!("embedding failed: {e}"));
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| failed(&e))?;
+        let Some(first) = encodings.first() else {
+            return Ok(Vec::new());
+        };
+        let shape = (encodings.len(), first.len());
+        let column = |pick: fn(&tokenizers::Encoding) -> &[u32]| {
+            let values = encodings
+                .iter()
+                .flat_map(|e| pick(e).iter().map(|&v| i64::from(v)))
+                .collect();
+            Array2::from_shape_vec(shape, values).map_err(|e| failed(&e))
+        };
+        let ids = column(tokenizers::Encoding::get_ids)?;
+        let mask = column(tokenizers::Encoding::get_attention_mask)?;
+        let mut inputs = ort::inputs![
+            "input_ids" => Value::from_array(ids).map_err(|e| failed(&e))?,
+            "attention_mask" => Value::from_array(mask.clone()).map_err(|e| failed(&e))?,
+        ];
+        if self.needs_token_type_ids {
+            let types = column(tokenizers::Encoding::get_type_ids)?;
+            inputs.push((
+                "token_type_ids".into(),
+                Value::from_array(types).map_err(|e| failed(&e))?.into(),
+            ));
+        }
+        let outputs = self.session.run(inputs).map_err(|e| failed(&e))?;
+        let batch = SingleBatchOutput {
+            outputs: outputs
+                .into_iter()
+                .map(|(name, value)| (name.to_string(), value))
+                .collect(),
+            attention_mask_array: mask,
+        };
+        let pooled = batch
+            .select_and_pool_output(&OUTPUT_PRECEDENCE, Some(Pooling::Mean)) // POOLING
+            .map_err(|e| failed(&e))?;
+        pooled
+            .rows()
+            .into_iter()
+            .map(|row| {
+                row.as_slice()
+                    .map(normalize)
+                    .ok_or_else(|| failed(&"a vector is not contiguous"))
+            })
+            .collect()
     }
 
     /// Embeds one text.
@@ -183,5 +354,88 @@ impl Embedder {
         vectors
             .pop()
             .ok_or_else(|| Error::Model("the model returned no vector".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fastembed::{
+        InitOptionsUserDefined, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
+    };
+
+    /// `models/fetch` fills `./models`; without it there is nothing to compare.
+    fn models_dir() -> Option<PathBuf> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+        dir.join(MODEL_FOLDER)
+            .join(MODEL_CARD)
+            .is_file()
+            .then_some(dir)
+    }
+
+    /// The model as earlier versions loaded it: fastembed's user-defined model from bytes.
+    fn fastembed_model(models_dir: &Path, for_queries: bool) -> TextEmbedding {
+        let dir = models_dir.join(MODEL_FOLDER);
+        let read = |name: &str| read_model_file(&dir, name).expect("model file");
+        let files = TokenizerFiles {
+            tokenizer_file: read("tokenizer.json"),
+            config_file: read("config.json"),
+            special_tokens_map_file: read("special_tokens_map.json"),
+            tokenizer_config_file: read("tokenizer_config.json"),
+        };
+        let model =
+            UserDefinedEmbeddingModel::new(read("model.onnx"), files).with_pooling(Pooling::Mean);
+        let environment = runtime(&models_dir.join(RUNTIME_LIBRARY)).expect("runtime");
+        let mut options = InitOptionsUserDefined::new()
+            .with_environment(environment)
+            .with_max_length(MAX_TOKENS);
+        if for_queries {
+            options = options.with_session_config("session.disable_prepacking", "1");
+        }
+        TextEmbedding::try_new_from_user_defined(model, options).expect("fastembed loads")
+    }
+
+    #[test]
+    fn vectors_are_bit_for_bit_those_fastembed_gives() {
+        let Some(models) = models_dir() else {
+            eprintln!("skipped: no models/ (run models/fetch)");
+            return;
+        };
+        let long = "token merging for efficient video language models ".repeat(80);
+        let texts: Vec<String> = [
+            "efficient video tokens",
+            "LLaVA: Visual Instruction Tuning",
+            "",
+            "Ünïcödé, emoji 🚀 and [CLS] special tokens",
+            long.as_str(),
+            "a",
+            "state space models for long sequences",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for for_queries in [true, false] {
+            let ours = Embedder::load(&models, for_queries)
+                .expect("loads")
+                .embed(&texts)
+                .expect("embeds");
+            let theirs = fastembed_model(&models, for_queries)
+                .embed(&texts, Some(BATCH_SIZE))
+                .expect("fastembed embeds");
+            assert_eq!(ours.len(), texts.len());
+            for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+                let worst = a
+                    .iter()
+                    .zip(b)
+                    .map(|(x, y)| (x - y).abs())
+                    .fold(0f32, f32::max);
+                let same =
+                    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                assert!(
+                    same,
+                    "text {i} embeds differently (for queries: {for_queries}; largest difference {worst:e})"
+                );
+            }
+        }
     }
 }

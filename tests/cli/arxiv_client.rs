@@ -102,7 +102,9 @@ fn honours_retry_after_on_429() {
     assert_eq!(seen.len(), 2);
     let gap = seen[1].at - seen[0].at;
     assert!(gap >= Duration::from_millis(990), "{gap:?}");
-    assert!(gap < Duration::from_secs(3), "{gap:?}");
+    // Its own backoff would be 20 ms: a gap of seconds is Retry-After's, and
+    // the bound is loose because a loaded machine stretches sleeps.
+    assert!(gap < Duration::from_secs(10), "{gap:?}");
 }
 
 #[test]
@@ -154,7 +156,6 @@ fn spaces_request_starts_by_interval() {
 fn connection_refused_is_offline_at_once() {
     let base = unreachable_url();
     let mut client = Client::new(&base, Duration::from_secs(3), PATIENT);
-    let started = Instant::now();
     match client.fetch_ids(&ids(&["2304.08485"])) {
         Err(Error::Arxiv {
             kind: ArxivError::Offline { url, message },
@@ -164,8 +165,9 @@ fn connection_refused_is_offline_at_once() {
         }
         other => panic!("{other:?}"),
     }
+    // One request and no retries: the wait schedule itself is unit-tested
+    // (`backoff`), so no wall-clock bound that a loaded machine could break.
     assert_eq!(client.requests(), 1);
-    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[test]

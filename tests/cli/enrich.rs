@@ -262,7 +262,7 @@ fn offline_is_one_line_and_leaves_cache_and_index_alone() {
         out.stderr
     );
     assert!(
-        started.elapsed() < Duration::from_secs(20),
+        started.elapsed() < Duration::from_secs(60),
         "no long retry loop when offline"
     );
     assert!(!index.path().join("enrichment.jsonl").exists());
@@ -356,8 +356,11 @@ fn requests_are_three_seconds_apart_by_default() {
     assert_eq!(times.len(), 3);
     for pair in times.windows(2) {
         let gap = pair[1] - pair[0];
+        // The client waits 3 s between request starts; a loaded machine may
+        // deliver one request late and the next on time, so allow 200 ms of
+        // jitter at the server (a 1 s or 2 s policy would still fail).
         assert!(
-            gap >= Duration::from_millis(2_990),
+            gap >= Duration::from_millis(2_800),
             "requests {gap:?} apart"
         );
     }
