@@ -116,11 +116,11 @@ pub trait Embed: Send {
 }
 
 /// The MiniLM model: our own ONNX Runtime session and tokenizer, with
-/// fastembed's pooling. ONNX Runtime reads `model.onnx` from its path itself;
-/// handing it the file as bytes (as fastembed's user-defined models must)
-/// costs a 90 MB read and two more copies on every one-shot query.
+/// fastembed's pooling. Handing ONNX Runtime the file as bytes (as
+/// fastembed's user-defined models must) costs a 90 MB read and two more
+/// copies on every one-shot query; see `load_session` for what we do instead.
 pub struct Embedder {
-    session: Session,
+    session: Model,
     tokenizer: Tokenizer,
     needs_token_type_ids: bool,
     /// What the model is.
@@ -235,12 +235,34 @@ fn session_error(e: impl std::fmt::Display) -> Error {
     Error::Model(format!("cannot load the embedding model: {e}"))
 }
 
-/// An ONNX Runtime session over `model.onnx`, read by the runtime itself.
+/// The session, over `model.onnx` read by the runtime, or over `model.ort`
+/// memory-mapped, its weights used in place.
+enum Model {
+    File(Session),
+    Mapped {
+        session: ort::session::InMemorySession<'static>,
+        /// Declared after `session`, so dropped after it: the session reads it.
+        _map: memmap2::Mmap,
+    },
+}
+
+impl Model {
+    fn session(&self) -> &Session {
+        match self {
+            Model::File(s) => s,
+            Model::Mapped { session, .. } => session,
+        }
+    }
+}
+
+/// An ONNX Runtime session: over `model.ort` when `models/fetch` made one
+/// (memory-mapped, no copy of the weights: about half the start time and
+/// memory of a one-shot query), else over `model.onnx`, read by the runtime.
 fn load_session(
     environment: &ort::environment::Environment,
     model: &Path,
     for_queries: bool,
-) -> Result<Session> {
+) -> Result<Model> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut builder = Session::builder(environment)
         .map_err(session_error)?
@@ -251,10 +273,28 @@ fn load_session(
     if for_queries {
         builder = builder.with_prepacking(false).map_err(session_error)?;
     }
+    let ort_file = model.with_extension("ort");
+    if ort_file.is_file() {
+        let file = std::fs::File::open(&ort_file)
+            .map_err(|e| Error::Model(format!("cannot read {}: {e}", ort_file.display())))?;
+        // SAFETY: models/fetch replaces the file by rename, never writes into
+        // it, so the mapped bytes do not change under the session.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .map_err(|e| Error::Model(format!("cannot map {}: {e}", ort_file.display())))?;
+        // SAFETY: the bytes live in `map`, kept beside the session and dropped after it.
+        let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(map.as_ptr(), map.len()) };
+        let session = builder
+            .commit_from_memory_directly(bytes)
+            .map_err(session_error)?;
+        return Ok(Model::Mapped { session, _map: map });
+    }
     if !model.is_file() {
         return Err(Error::Model(format!("{} not found", model.display())));
     }
-    builder.commit_from_file(model).map_err(session_error)
+    builder
+        .commit_from_file(model)
+        .map(Model::File)
+        .map_err(session_error)
 }
 
 impl Embedder {
@@ -276,6 +316,7 @@ impl Embedder {
         });
         let session = session?;
         let needs_token_type_ids = session
+            .session()
             .inputs()
             .iter()
             .any(|input| input.name() == "token_type_ids");
@@ -326,7 +367,11 @@ impl Embedder {
                 Value::from_array(types).map_err(|e| failed(&e))?.into(),
             ));
         }
-        let outputs = self.session.run(inputs).map_err(|e| failed(&e))?;
+        let outputs = match &mut self.session {
+            Model::File(s) => s.run(inputs),
+            Model::Mapped { session, .. } => session.run(inputs),
+        }
+        .map_err(|e| failed(&e))?;
         let batch = SingleBatchOutput {
             outputs: outputs
                 .into_iter()
@@ -414,8 +459,31 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        for for_queries in [true, false] {
-            let ours = Embedder::load(&models, for_queries)
+        // The same model as model.onnx only, without the ORT-format file.
+        let onnx_only = tempfile::tempdir().expect("temp dir");
+        std::os::unix::fs::symlink(
+            models.join(RUNTIME_LIBRARY).parent().expect("dir"),
+            onnx_only.path().join("onnxruntime"),
+        )
+        .expect("link");
+        let folder = onnx_only.path().join(MODEL_FOLDER);
+        std::fs::create_dir(&folder).expect("folder");
+        for entry in std::fs::read_dir(models.join(MODEL_FOLDER)).expect("model folder") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e != "ort") {
+                std::os::unix::fs::symlink(&path, folder.join(path.file_name().expect("name")))
+                    .expect("link");
+            }
+        }
+        if !models.join(MODEL_FOLDER).join("model.ort").is_file() {
+            eprintln!("no model.ort (an older models/fetch): only model.onnx is compared");
+        }
+        for (dir, for_queries) in [
+            (models.as_path(), true),
+            (models.as_path(), false),
+            (onnx_only.path(), true),
+        ] {
+            let ours = Embedder::load(dir, for_queries)
                 .expect("loads")
                 .embed(&texts)
                 .expect("embeds");
@@ -433,7 +501,8 @@ mod tests {
                     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
                 assert!(
                     same,
-                    "text {i} embeds differently (for queries: {for_queries}; largest difference {worst:e})"
+                    "text {i} embeds differently ({}, for queries: {for_queries}; largest difference {worst:e})",
+                    dir.display()
                 );
             }
         }
