@@ -108,16 +108,21 @@ pub(super) struct EnrichArgs {
 
 #[derive(Debug, Args)]
 pub(super) struct EvalArgs {
-    /// A BEIR-layout directory (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) [default: the shipped list and its judgments].
+    /// A BEIR-layout directory (corpus.jsonl, queries.jsonl, qrels/<split>.tsv). Repeat to
+    /// evaluate several collections in one summary [default: the shipped list and its judgments].
     #[arg(long, value_name = "DIR")]
-    pub(super) beir: Option<PathBuf>,
+    pub(super) beir: Vec<PathBuf>,
+    /// Evaluate the shipped judgments too (they are the default when no --beir is given).
+    #[arg(long)]
+    pub(super) shipped: bool,
     /// Which qrels split to report on.
     #[arg(long, default_value = "test")]
     pub(super) split: String,
     /// Evaluate `similar` on the shipped "related paper" cases instead of search.
-    #[arg(long, conflicts_with_all = ["beir", "tune"])]
+    #[arg(long, conflicts_with_all = ["beir", "tune", "shipped"])]
     pub(super) related: bool,
-    /// Pick RRF k and linear alpha on the train split, then report on --split with them.
+    /// Pick RRF k and linear alpha on the train splits of every set that has one (best mean
+    /// nDCG@10), then report on --split with them.
     #[arg(long)]
     pub(super) tune: bool,
     /// The k of reciprocal rank fusion for the hybrid-rrf run [default: 10; 20 with --related].
@@ -126,7 +131,8 @@ pub(super) struct EvalArgs {
     /// The alpha of the hybrid-linear run.
     #[arg(long, default_value_t = DEFAULT_ALPHA, value_parser = parse_unit)]
     pub(super) alpha: f64,
-    /// Write TREC run files (<mode>.trec) and the qrels in TREC format (qrels.txt) into DIR.
+    /// Write TREC run files (<mode>.trec), the qrels in TREC format (qrels.txt) and each
+    /// query's legs (legs.jsonl) into DIR; with several sets, into DIR/<set>/.
     #[arg(long, value_name = "DIR")]
     pub(super) run_out: Option<PathBuf>,
     /// Print one JSON document instead of the table.

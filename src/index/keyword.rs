@@ -300,6 +300,28 @@ impl KeywordIndex {
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
     }
 
+    /// The highest BM25 score the keyword query for `text` could give a
+    /// document: for every query word a field holds, that field's term at
+    /// saturation (`idf * (k1 + 1) * boost`), summed; 0 when no word occurs.
+    /// It depends on the query and the collection, never on what matched, so
+    /// fusion can tell a strong keyword match from the best of weak ones.
+    pub fn bound(&self, text: &str) -> Result<f32> {
+        let searcher = self.reader.searcher();
+        let mut bound = 0.0f32;
+        for spec in SEARCH_FIELDS {
+            let field = field(&self.schema, spec.name)?;
+            for word in self.analyse(field, text)? {
+                let term = Term::from_field_text(field, &word);
+                if searcher.doc_freq(&term)? == 0 {
+                    continue;
+                }
+                let weight = tantivy::query::Bm25Weight::for_terms(&searcher, &[term])?;
+                bound += weight.boost_by(spec.boost).max_score();
+            }
+        }
+        Ok(bound)
+    }
+
     /// The distinct words of `text` as `field`'s analyser sees them.
     fn analyse(&self, field: Field, text: &str) -> Result<Vec<String>> {
         let mut analyzer = self.index.tokenizer_for_field(field)?;
@@ -392,6 +414,10 @@ impl super::KeywordLeg for KeywordIndex {
 
     fn exact(&self, query: &str) -> Result<Vec<super::DocId>> {
         KeywordIndex::exact(self, query)
+    }
+
+    fn bound(&self, query: &str) -> Result<f32> {
+        KeywordIndex::bound(self, query)
     }
 
     fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<super::Ranked> {

@@ -22,6 +22,14 @@ pub enum Fusion {
         /// The weight of the semantic leg.
         alpha: f64,
     },
+    /// `alpha * semantic + (1 - alpha) * keyword`, the semantic leg min-max
+    /// normalised but BM25 divided by the query's bound (the best score any
+    /// document could get, `KeywordLeg::bound`), so a weak keyword match
+    /// stays small instead of being lifted to 1 as the top of its leg.
+    Bounded {
+        /// The weight of the semantic leg.
+        alpha: f64,
+    },
 }
 
 /// Both chosen by `mmsearch eval --tune` on SciFact's train split (809
@@ -66,15 +74,27 @@ pub struct Fused {
     pub semantic_part: f64,
 }
 
-/// One leg handed to [`fuse_legs`]: its best-first `(document, score)` list
-/// and its weight (linear fusion multiplies the normalised score by it, RRF
-/// the reciprocal rank; 1 for plain RRF).
+/// One leg handed to [`fuse_legs`]: its best-first `(document, score)` list,
+/// its weight (linear fusion multiplies the normalised score by it, RRF
+/// the reciprocal rank; 1 for plain RRF) and how linear fusion normalises it.
 #[derive(Debug, Clone, Copy)]
 pub struct WeightedLeg<'a> {
     /// The leg's ranking, best first.
     pub ranked: &'a [(usize, f32)],
     /// The leg's weight.
     pub weight: f64,
+    /// How linear fusion maps the leg's scores to 0..1.
+    pub norm: Norm,
+}
+
+/// How linear fusion maps a leg's scores to 0..1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Norm {
+    /// Min-max over the leg's candidates: its best is 1, its worst 0.
+    MinMax,
+    /// Divided by a bound no score can exceed (clamped to 0..1); a bound
+    /// that is not positive falls back to min-max.
+    Bound(f32),
 }
 
 /// How [`fuse_legs`] scores a leg's entry.
@@ -118,7 +138,7 @@ pub fn fuse_legs(legs: &[WeightedLeg<'_>], method: Method) -> Vec<FusedN> {
     let mut fused: Vec<FusedN> = Vec::new();
     let mut slot = std::collections::HashMap::new();
     for (leg, input) in legs.iter().enumerate() {
-        let norm = Normaliser::new(input.ranked);
+        let norm = Normaliser::new(input.ranked, input.norm);
         for (i, &(doc, score)) in input.ranked.iter().enumerate() {
             let rank = i + 1;
             let contribution = match method {
@@ -166,23 +186,45 @@ impl Fusion {
     pub fn method_and_weights(self) -> (Method, [f64; 2]) {
         match self {
             Fusion::Rrf { k } => (Method::Rrf { k }, [1.0, 1.0]),
-            Fusion::Linear { alpha } => (Method::Linear, [1.0 - alpha, alpha]),
+            Fusion::Linear { alpha } | Fusion::Bounded { alpha } => {
+                (Method::Linear, [1.0 - alpha, alpha])
+            }
         }
     }
 }
 
+/// Fuses the keyword and semantic legs of `(document, score)` with `fusion`
+/// (for [`Fusion::Bounded`] without a bound: the keyword leg is min-max
+/// normalised, as in linear fusion). See [`fuse_bounded`].
+pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion) -> Vec<Fused> {
+    fuse_bounded(keyword, semantic, 0.0, fusion)
+}
+
 /// Fuses the keyword and semantic legs of `(document, score)` with `fusion`:
 /// [`fuse_legs`] over the two, with each leg's rank and part named.
-pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion) -> Vec<Fused> {
+/// `keyword_bound` is the highest score the keyword leg could give (used by
+/// [`Fusion::Bounded`] only).
+pub fn fuse_bounded(
+    keyword: &[(usize, f32)],
+    semantic: &[(usize, f32)],
+    keyword_bound: f32,
+    fusion: Fusion,
+) -> Vec<Fused> {
     let (method, [kw, sem]) = fusion.method_and_weights();
+    let keyword_norm = match fusion {
+        Fusion::Bounded { .. } => Norm::Bound(keyword_bound),
+        Fusion::Rrf { .. } | Fusion::Linear { .. } => Norm::MinMax,
+    };
     let legs = [
         WeightedLeg {
             ranked: keyword,
             weight: kw,
+            norm: keyword_norm,
         },
         WeightedLeg {
             ranked: semantic,
             weight: sem,
+            norm: Norm::MinMax,
         },
     ];
     fuse_legs(&legs, method)
@@ -204,24 +246,32 @@ pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion)
         .collect()
 }
 
-/// Min-max normalisation over one leg's candidates; a leg whose scores are
-/// all equal maps them all to 1.
+/// A leg's normalisation: min-max over its candidates (a leg whose scores
+/// are all equal maps them all to 1), or division by a bound.
 struct Normaliser {
     min: f32,
     max: f32,
+    bound: Option<f32>,
 }
 
 impl Normaliser {
-    fn new(list: &[(usize, f32)]) -> Self {
+    fn new(list: &[(usize, f32)], norm: Norm) -> Self {
         let min = list.iter().map(|&(_, s)| s).fold(f32::INFINITY, f32::min);
         let max = list
             .iter()
             .map(|&(_, s)| s)
             .fold(f32::NEG_INFINITY, f32::max);
-        Normaliser { min, max }
+        let bound = match norm {
+            Norm::Bound(b) if b > 0.0 && b.is_finite() => Some(b),
+            Norm::Bound(_) | Norm::MinMax => None,
+        };
+        Normaliser { min, max, bound }
     }
 
     fn apply(&self, score: f32) -> f64 {
+        if let Some(bound) = self.bound {
+            return f64::from((score / bound).clamp(0.0, 1.0));
+        }
         let span = self.max - self.min;
         if span > 0.0 {
             f64::from((score - self.min) / span)
@@ -294,6 +344,30 @@ mod tests {
     }
 
     #[test]
+    fn bounded_keeps_a_weak_keyword_match_small() {
+        // keyword: doc1 2.0, doc2 1.0, bound 10 -> .2, .1 (min-max would say 1, 0).
+        // semantic min-max: doc3 1.0, doc1 0.0.
+        // alpha .5: doc3 = .5; doc1 = .5 * .2 = .1; doc2 = .5 * .1 = .05.
+        let kw = [(1, 2.0), (2, 1.0)];
+        let sem = [(3, 0.9), (1, 0.5)];
+        let f = fuse_bounded(&kw, &sem, 10.0, Fusion::Bounded { alpha: 0.5 });
+        assert_eq!(docs(&f), vec![3, 1, 2]);
+        assert!((f[0].score - 0.5).abs() < 1e-9);
+        assert!((f[1].score - 0.1).abs() < 1e-6);
+        assert!((f[1].keyword_part - 0.1).abs() < 1e-6);
+        assert!((f[2].score - 0.05).abs() < 1e-6);
+        // Min-max linear lifts doc1 to the top of its leg: .5 * 1 = .5, a tie
+        // with doc3 broken by the best rank (both 1), then the document number.
+        let f = fuse(&kw, &sem, Fusion::Linear { alpha: 0.5 });
+        assert_eq!(docs(&f), vec![1, 3, 2]);
+        // Without a bound it is min-max linear fusion.
+        assert_eq!(
+            fuse(&kw, &sem, Fusion::Bounded { alpha: 0.5 }),
+            fuse(&kw, &sem, Fusion::Linear { alpha: 0.5 })
+        );
+    }
+
+    #[test]
     fn empty_legs() {
         assert!(fuse(&[], &[], Fusion::default()).is_empty());
         let f = fuse(&[], &[(4, 0.3)], Fusion::Linear { alpha: 0.5 });
@@ -335,6 +409,7 @@ mod properties {
         prop_oneof![
             (1.0f64..200.0).prop_map(|k| Fusion::Rrf { k }),
             (0.0f64..=1.0).prop_map(|alpha| Fusion::Linear { alpha }),
+            (0.0f64..=1.0).prop_map(|alpha| Fusion::Bounded { alpha }),
         ]
     }
 
@@ -350,8 +425,8 @@ mod properties {
         }
 
         #[test]
-        fn scores_never_increase_down_the_list_and_parts_add_up(kw in leg(), sem in leg(), f in fusion()) {
-            let fused = fuse(&kw, &sem, f);
+        fn scores_never_increase_down_the_list_and_parts_add_up(kw in leg(), sem in leg(), f in fusion(), bound in 0.0f32..100.0) {
+            let fused = fuse_bounded(&kw, &sem, bound, f);
             for pair in fused.windows(2) {
                 prop_assert!(pair[0].score >= pair[1].score);
             }
