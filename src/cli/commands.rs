@@ -73,7 +73,7 @@ pub(super) fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
         return done;
     }
     let engine = global.open(&config, args.results.mode)?;
-    let options = args.results.options(FusionKind::Linear, DEFAULT_RRF_K);
+    let options = args.results.options(FusionKind::Bounded, DEFAULT_RRF_K);
     let hits = engine.search(query, &options)?;
     print_hits(&engine, query, hits, &args.results, &options, true)
 }

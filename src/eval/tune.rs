@@ -1,4 +1,4 @@
-//! `eval --tune`: fusion parameters picked by nDCG@10 on the train splits of
+//! `eval --tune`: fusion parameters (RRF k, linear alpha, bounded alpha) picked by nDCG@10 on the train splits of
 //! every judged set that has one, maximising the mean over the sets (each set
 //! counts once, whatever its number of queries); the worst set at the chosen
 //! value is reported beside it.
@@ -71,6 +71,8 @@ pub struct Tuning {
     pub rrf: Choice,
     /// Linear alpha: every value tried.
     pub linear: Choice,
+    /// Bounded fusion's alpha (the default's family): every value tried.
+    pub bounded: Choice,
 }
 
 /// RRF k values tried by `--tune`.
@@ -147,6 +149,7 @@ pub fn tune(sets: &[TrainSet<'_>]) -> Result<Tuning> {
     }
     let rrf = choose(sets, RRF_K_GRID, |k| Fusion::Rrf { k })?;
     let linear = choose(sets, &alpha_grid(), |alpha| Fusion::Linear { alpha })?;
+    let bounded = choose(sets, &alpha_grid(), |alpha| Fusion::Bounded { alpha })?;
     Ok(Tuning {
         split: sets[0].judgments.split.clone(),
         sets: sets
@@ -160,6 +163,7 @@ pub fn tune(sets: &[TrainSet<'_>]) -> Result<Tuning> {
         linear_train_ndcg10: linear.mean,
         rrf,
         linear,
+        bounded,
     })
 }
 
@@ -173,7 +177,11 @@ pub fn write_tuning(out: &mut impl std::io::Write, t: &Tuning) -> std::io::Resul
         sets.join(", "),
         t.queries
     )?;
-    for (name, c) in [("RRF k", &t.rrf), ("linear alpha", &t.linear)] {
+    for (name, c) in [
+        ("RRF k", &t.rrf),
+        ("linear alpha", &t.linear),
+        ("bounded alpha (the default's family)", &t.bounded),
+    ] {
         writeln!(
             out,
             "  {name} = {} (mean train nDCG@10 {:.4}; worst set {} {:.4})",

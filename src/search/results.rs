@@ -155,7 +155,7 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
             None,
             Some(alpha),
             format!(
-                "{:.2} × {:.4} (min-max-normalised cosine) + {:.2} × {:.4} (BM25 / the best score the query could give) = {:.6}",
+                "{:.2} × {:.4} (cosine) + {:.2} × {:.4} (BM25 / the best BM25 the query could give) = {:.6}",
                 alpha,
                 if alpha > 0.0 {
                     hit.ranking.semantic_part / alpha

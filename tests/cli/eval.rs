@@ -49,6 +49,13 @@ fn shipped_judgments_show_fusion_beating_both_legs() {
         .map(|c| c["queries"].as_u64().expect("queries"))
         .sum();
     assert_eq!(Some(total), report["queries"].as_u64());
+    // The default is at least the better single leg on every kind of query.
+    for (name, category) in categories {
+        let ndcg = |mode: &str| category["runs"][mode]["ndcg@10"].as_f64().expect("ndcg");
+        let best = ndcg("keyword").max(ndcg("semantic"));
+        assert!(ndcg("default") >= best, "{name}: {category}");
+    }
+    assert_eq!(report["default_fusion"]["method"], "bounded");
 }
 
 /// A six-document BEIR collection where each query has one right answer.

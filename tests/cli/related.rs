@@ -242,6 +242,27 @@ fn explain_adds_up() {
         );
         assert_eq!(e["fusion"]["alpha"], 0.3);
     }
+    // The default, bounded fusion: each part is the leg's weight times its
+    // score over what it could be at most (cosine: 1), and they add up.
+    let doc = search_json(&["--explain", "-n", "8", "state space models for vision"]);
+    for hit in doc["hits"].as_array().expect("hits") {
+        let e = &hit["explain"];
+        assert_eq!(e["fusion"]["method"], "bounded", "{e}");
+        let alpha = e["fusion"]["alpha"].as_f64().expect("alpha");
+        let parts: f64 = ["keyword", "semantic"]
+            .iter()
+            .filter_map(|l| e[*l]["contribution"].as_f64())
+            .sum();
+        let score = hit["score"].as_f64().expect("score");
+        assert!((parts - score).abs() < 1e-9, "{e}");
+        if let Some(cosine) = e["semantic"]["score"].as_f64() {
+            let part = e["semantic"]["contribution"].as_f64().expect("part");
+            assert!((part - alpha * cosine).abs() < 1e-6, "{e}");
+        }
+        if let Some(part) = e["keyword"]["contribution"].as_f64() {
+            assert!((0.0..=1.0 - alpha + 1e-9).contains(&part), "{e}");
+        }
+    }
 }
 
 #[test]
