@@ -16,7 +16,9 @@ use crate::config::DEFAULT_LIMIT;
 use crate::error::Error;
 use crate::search::engine::{self, Engine, Mode, SearchOptions};
 use crate::search::filter::{self, Filter};
-use crate::search::fusion::{DEFAULT_ALPHA, DEFAULT_BOUNDED_ALPHA, DEFAULT_RRF_K, Fusion};
+use crate::search::fusion::{
+    DEFAULT_ALPHA, DEFAULT_BOUNDED_ALPHA, DEFAULT_RRF_K, DEFAULT_SIMILAR_RRF_K, Fusion,
+};
 use crate::search::resolve::resolve;
 use crate::search::results::Hit;
 
@@ -207,7 +209,12 @@ fn listed(params: &Params, default_rrf: bool) -> Result<Listed, Answer> {
             "`alpha={alpha}` is not a number between 0 and 1"
         )));
     }
-    let rrf_k = params.number::<f64>("rrf_k")?.unwrap_or(DEFAULT_RRF_K);
+    // `similar` fuses with RRF at its own k, as the CLI does.
+    let rrf_k = params.number::<f64>("rrf_k")?.unwrap_or(if default_rrf {
+        DEFAULT_SIMILAR_RRF_K
+    } else {
+        DEFAULT_RRF_K
+    });
     if !(rrf_k > 0.0 && rrf_k.is_finite()) {
         return Err(Answer::bad(format!(
             "`rrf_k={rrf_k}` is not a positive number"

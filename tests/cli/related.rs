@@ -57,6 +57,23 @@ fn related_papers_from_three_sections_look_right() {
 }
 
 #[test]
+fn similar_gives_the_same_list_every_time() {
+    // Each run is a new process (a new hash seed): the keyword leg alone and
+    // the fused list must come back identical, order and scores, every time.
+    for mode in ["keyword", "hybrid"] {
+        for papers in [&["LLaVA-PruMerge"][..], &["MovieChat", "2307.16449"][..]] {
+            let mut args = vec!["similar", "--json", "-n", "40", "--mode", mode];
+            args.extend_from_slice(papers);
+            let first = run_json(&args);
+            assert!(ids(&first).len() >= 20, "{mode} {papers:?}: {first}");
+            for _ in 0..3 {
+                assert_eq!(run_json(&args), first, "{mode} {papers:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn similar_never_returns_the_paper_or_an_entry_merged_into_it() {
     let cases = [
         ("arxiv2023-otterhd", "arxiv2023-otterhd"),
