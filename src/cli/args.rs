@@ -16,7 +16,7 @@ use crate::index::store::IndexDir;
 use crate::read::SourceFormat;
 use crate::search::engine::{self, Engine, EngineConfig, Mode, SearchOptions};
 use crate::search::filter::Filter;
-use crate::search::fusion::{DEFAULT_ALPHA, Fusion};
+use crate::search::fusion::{DEFAULT_ALPHA, DEFAULT_BOUNDED_ALPHA, Fusion};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -108,16 +108,21 @@ pub(super) struct EnrichArgs {
 
 #[derive(Debug, Args)]
 pub(super) struct EvalArgs {
-    /// A BEIR-layout directory (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) [default: the shipped list and its judgments].
+    /// A BEIR-layout directory (corpus.jsonl, queries.jsonl, qrels/<split>.tsv). Repeat to
+    /// evaluate several collections in one summary [default: the shipped list and its judgments].
     #[arg(long, value_name = "DIR")]
-    pub(super) beir: Option<PathBuf>,
+    pub(super) beir: Vec<PathBuf>,
+    /// Evaluate the shipped judgments too (they are the default when no --beir is given).
+    #[arg(long)]
+    pub(super) shipped: bool,
     /// Which qrels split to report on.
     #[arg(long, default_value = "test")]
     pub(super) split: String,
     /// Evaluate `similar` on the shipped "related paper" cases instead of search.
-    #[arg(long, conflicts_with_all = ["beir", "tune"])]
+    #[arg(long, conflicts_with_all = ["beir", "tune", "shipped"])]
     pub(super) related: bool,
-    /// Pick RRF k and linear alpha on the train split, then report on --split with them.
+    /// Pick RRF k and linear alpha on the train splits of every set that has one (best mean
+    /// nDCG@10), then report on --split with them.
     #[arg(long)]
     pub(super) tune: bool,
     /// The k of reciprocal rank fusion for the hybrid-rrf run [default: 10; 20 with --related].
@@ -126,7 +131,8 @@ pub(super) struct EvalArgs {
     /// The alpha of the hybrid-linear run.
     #[arg(long, default_value_t = DEFAULT_ALPHA, value_parser = parse_unit)]
     pub(super) alpha: f64,
-    /// Write TREC run files (<mode>.trec) and the qrels in TREC format (qrels.txt) into DIR.
+    /// Write TREC run files (<mode>.trec), the qrels in TREC format (qrels.txt) and each
+    /// query's legs (legs.jsonl) into DIR; with several sets, into DIR/<set>/.
     #[arg(long, value_name = "DIR")]
     pub(super) run_out: Option<PathBuf>,
     /// Print one JSON document instead of the table.
@@ -170,6 +176,8 @@ pub(super) enum FusionKind {
     Rrf,
     /// alpha * semantic + (1 - alpha) * keyword, scores min-max normalised.
     Linear,
+    /// alpha * cosine + (1 - alpha) * BM25 / the best BM25 the query could give (the default).
+    Bounded,
 }
 
 #[derive(Debug, Args)]
@@ -215,13 +223,14 @@ pub(super) struct ResultArgs {
     /// Which rankings to use.
     #[arg(long, value_enum, default_value_t = Mode::Hybrid)]
     pub(super) mode: Mode,
-    /// How hybrid mode combines the two rankings [default: linear for search, rrf for similar,
+    /// How hybrid mode combines the two rankings [default: bounded for search, rrf for similar,
     /// as measured by `mmsearch eval` and `mmsearch eval --related`].
     #[arg(long, value_enum)]
     pub(super) fusion: Option<FusionKind>,
-    /// Weight of the semantic ranking in linear fusion (0 = keyword only, 1 = semantic only).
-    #[arg(long, default_value_t = DEFAULT_ALPHA, value_parser = parse_unit)]
-    pub(super) alpha: f64,
+    /// Weight of the semantic ranking in linear or bounded fusion (0 = keyword only, 1 = semantic
+    /// only) [default: 0.3 bounded, 0.45 linear].
+    #[arg(long, value_parser = parse_unit)]
+    pub(super) alpha: Option<f64>,
     /// The k of reciprocal rank fusion [default: 10 for search, 20 for similar].
     #[arg(long, value_parser = parse_positive)]
     pub(super) rrf_k: Option<f64>,
@@ -275,7 +284,12 @@ impl ResultArgs {
                 FusionKind::Rrf => Fusion::Rrf {
                     k: self.rrf_k.unwrap_or(default_rrf_k),
                 },
-                FusionKind::Linear => Fusion::Linear { alpha: self.alpha },
+                FusionKind::Linear => Fusion::Linear {
+                    alpha: self.alpha.unwrap_or(DEFAULT_ALPHA),
+                },
+                FusionKind::Bounded => Fusion::Bounded {
+                    alpha: self.alpha.unwrap_or(DEFAULT_BOUNDED_ALPHA),
+                },
             },
             depth: engine::DEFAULT_DEPTH,
             filter: Filter {
@@ -302,8 +316,10 @@ impl ResultArgs {
         let mut pairs = vec![
             ("limit", self.limit.to_string()),
             ("mode", mode.to_string()),
-            ("alpha", self.alpha.to_string()),
         ];
+        if let Some(alpha) = self.alpha {
+            pairs.push(("alpha", alpha.to_string()));
+        }
         if let Some(k) = self.rrf_k {
             pairs.push(("rrf_k", k.to_string()));
         }
@@ -311,6 +327,7 @@ impl ResultArgs {
             let name = match fusion {
                 FusionKind::Rrf => "rrf",
                 FusionKind::Linear => "linear",
+                FusionKind::Bounded => "bounded",
             };
             pairs.push(("fusion", name.to_string()));
         }

@@ -73,7 +73,7 @@ pub(super) fn search(args: &SearchArgs, global: &GlobalArgs) -> Result<()> {
         return done;
     }
     let engine = global.open(&config, args.results.mode)?;
-    let options = args.results.options(FusionKind::Linear, DEFAULT_RRF_K);
+    let options = args.results.options(FusionKind::Bounded, DEFAULT_RRF_K);
     let hits = engine.search(query, &options)?;
     print_hits(&engine, query, hits, &args.results, &options, true)
 }
@@ -260,34 +260,54 @@ pub(super) fn is_local(url: &str) -> bool {
         .is_some_and(|host| matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1"))
 }
 
-pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
+/// One judged set `eval` was asked for.
+enum EvalSet {
+    Shipped,
+    Related,
+    Beir(std::path::PathBuf),
+}
+
+/// A set, opened: its engine, its judgments (and train ones for --tune).
+struct OpenSet {
+    collection: String,
+    engine: Engine,
+    judgments: Judgments,
+    train: Option<Judgments>,
+}
+
+fn open_eval_set(
+    set: &EvalSet,
+    args: &EvalArgs,
+    global: &GlobalArgs,
+    several: bool,
+) -> Result<OpenSet> {
     let mut config = global.config()?;
-    let (collection, sources, judgments, train) = match &args.beir {
-        Some(dir) => {
+    // One set: --index-dir is its index. Several: each set gets its own
+    // directory under it. Without --index-dir every set has its own cache.
+    let index_dir = |default: std::path::PathBuf, name: &str| match &global.index_dir {
+        Some(dir) if several => dir.join(crate::paper::slug(name)),
+        Some(dir) => dir.clone(),
+        None => default,
+    };
+    let (collection, sources, judgments, train) = match set {
+        EvalSet::Beir(dir) => {
             let corpus_path = dir.join("corpus.jsonl");
             let sources =
                 Sources::beir(corpus_path.display().to_string(), eval::read(&corpus_path)?);
-            if global.index_dir.is_none() {
-                config.index_dir = config::beir_index_dir(dir)?;
-            }
             let name = dir
                 .canonicalize()
                 .ok()
                 .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
                 .unwrap_or_else(|| dir.display().to_string());
-            let train = if args.tune {
+            config.index_dir = index_dir(config::beir_index_dir(dir)?, &name);
+            let train = if args.tune && Judgments::beir_has_split(dir, "train") {
                 Some(Judgments::beir(dir, "train")?)
             } else {
                 None
             };
             (name, sources, Judgments::beir(dir, &args.split)?, train)
         }
-        None => {
-            if args.tune {
-                return Err(Error::Usage(
-                    "the shipped judgments have no train split to tune on; use --beir DIR".into(),
-                ));
-            }
+        EvalSet::Shipped | EvalSet::Related => {
             if args.split != "test" {
                 return Err(Error::Usage(
                     "the shipped judgments have only a test split".into(),
@@ -297,61 +317,133 @@ pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
             // shipped judgments need the shipped list.
             if global.index_dir.is_none() {
                 config.index_dir = config::shipped_eval_index_dir()?;
+            } else {
+                config.index_dir = index_dir(config.index_dir.clone(), "shipped");
             }
-            let (name, judgments) = if args.related {
-                (
+            let (name, judgments) = match set {
+                EvalSet::Related => (
                     "shipped list (related papers)",
                     Judgments::shipped_related()?,
-                )
-            } else {
-                ("shipped list", Judgments::shipped()?)
+                ),
+                _ => ("shipped list", Judgments::shipped()?),
             };
             (name.to_string(), Sources::shipped(), judgments, None)
         }
     };
     let engine = Engine::open(&config, &sources, Mode::Hybrid)?;
+    Ok(OpenSet {
+        collection,
+        engine,
+        judgments,
+        train,
+    })
+}
+
+pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
+    let events = global.config()?.events;
+    let mut wanted: Vec<EvalSet> = Vec::new();
+    if args.related {
+        wanted.push(EvalSet::Related);
+    } else if args.shipped || args.beir.is_empty() {
+        wanted.push(EvalSet::Shipped);
+    }
+    wanted.extend(args.beir.iter().cloned().map(EvalSet::Beir));
+    let several = wanted.len() > 1;
+    let sets = wanted
+        .iter()
+        .map(|set| open_eval_set(set, args, global, several))
+        .collect::<Result<Vec<_>>>()?;
+
+    let (default, default_k) = if args.related {
+        (
+            crate::search::fusion::Fusion::Rrf {
+                k: DEFAULT_SIMILAR_RRF_K,
+            },
+            DEFAULT_SIMILAR_RRF_K,
+        )
+    } else {
+        (crate::search::fusion::Fusion::default(), DEFAULT_RRF_K)
+    };
     let mut fusion = FusionParams {
-        rrf_k: args.rrf_k.unwrap_or(if args.related {
-            DEFAULT_SIMILAR_RRF_K
-        } else {
-            DEFAULT_RRF_K
-        }),
+        rrf_k: args.rrf_k.unwrap_or(default_k),
         alpha: args.alpha,
     };
-    let tuning = match &train {
-        Some(train) => {
-            let legs = eval::compute_legs(&engine, train, &config.events)?;
-            let tuning = eval::tune(&engine, train, &legs)?;
-            fusion = FusionParams {
-                rrf_k: tuning.rrf_k,
-                alpha: tuning.alpha,
-            };
-            Some(tuning)
+    let tuning = if args.tune {
+        let mut train_legs = Vec::new();
+        for set in &sets {
+            if let Some(train) = &set.train {
+                train_legs.push(eval::compute_legs(&set.engine, train, &events)?);
+            }
         }
-        None => None,
-    };
-    let legs = if args.related {
-        eval::compute_related_legs(&engine, &judgments)?
+        let train_sets: Vec<eval::TrainSet<'_>> = sets
+            .iter()
+            .filter_map(|s| s.train.as_ref().map(|t| (s, t)))
+            .zip(&train_legs)
+            .map(|((s, t), legs)| eval::TrainSet {
+                collection: &s.collection,
+                engine: &s.engine,
+                judgments: t,
+                legs,
+            })
+            .collect();
+        let tuning = eval::tune(&train_sets)?;
+        fusion = FusionParams {
+            rrf_k: tuning.rrf_k,
+            alpha: tuning.alpha,
+        };
+        Some(tuning)
     } else {
-        eval::compute_legs(&engine, &judgments, &config.events)?
+        None
     };
-    let mut report = eval::evaluate(
-        &engine,
-        &collection,
-        &judgments,
-        &legs,
-        fusion,
-        args.run_out.as_deref(),
-    )?;
-    report.tuning = tuning;
+    let mut reports = Vec::new();
+    for set in &sets {
+        let legs = if args.related {
+            eval::compute_related_legs(&set.engine, &set.judgments)?
+        } else {
+            eval::compute_legs(&set.engine, &set.judgments, &events)?
+        };
+        let run_out = args.run_out.as_ref().map(|dir| {
+            if several {
+                dir.join(crate::paper::slug(&set.collection))
+            } else {
+                dir.clone()
+            }
+        });
+        reports.push(eval::evaluate(
+            &set.engine,
+            &set.collection,
+            &set.judgments,
+            &legs,
+            fusion,
+            default,
+            run_out.as_deref(),
+        )?);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::other)
+        let json = if several {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &eval::MultiReport {
+                    default_run: eval::DEFAULT_RUN,
+                    default_fusion: default,
+                    tuning: tuning.clone(),
+                    sets: reports,
+                },
+            )
+        } else {
+            let mut report = reports.remove(0);
+            report.tuning = tuning.clone();
+            serde_json::to_writer_pretty(&mut out, &report)
+        };
+        json.map_err(std::io::Error::other)
             .and_then(|_| writeln!(out))
     } else {
-        eval::write_table(&mut out, &report)
+        reports
+            .iter()
+            .try_for_each(|r| eval::write_table(&mut out, r).and_then(|_| writeln!(out)))
+            .and_then(|_| eval::write_summary(&mut out, &reports, tuning.as_ref()))
     };
     finish_output(written.and_then(|_| out.flush()))
 }

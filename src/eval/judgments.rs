@@ -26,6 +26,19 @@ pub struct Judgments {
     pub queries: Vec<(String, String)>,
     /// The relevance judgments.
     pub qrels: Qrels,
+    /// Query id -> category, for queries whose line names a kind
+    /// (`metadata.kind`); see [`category_of`]. Empty for most BEIR sets.
+    pub categories: BTreeMap<String, String>,
+}
+
+/// The category a query kind is reported under: the shipped judgments'
+/// `topic`, `method` and `problem` queries are all "topical"; other kinds
+/// (`exact`, `author`, `paraphrase`) are their own category.
+pub fn category_of(kind: &str) -> &str {
+    match kind {
+        "topic" | "method" | "problem" => "topical",
+        other => other,
+    }
 }
 
 #[derive(Deserialize)]
@@ -33,6 +46,26 @@ struct QueryLine {
     #[serde(rename = "_id")]
     id: String,
     text: String,
+    #[serde(default)]
+    metadata: Option<QueryMetadata>,
+}
+
+#[derive(Deserialize)]
+struct QueryMetadata {
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+/// The category of each query of a BEIR `queries.jsonl` whose line has a
+/// `metadata.kind` (lines without one, or unreadable, are left out).
+pub fn parse_categories(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<QueryLine>(line).ok())
+        .filter_map(|q| {
+            let kind = q.metadata?.kind?;
+            Some((q.id, category_of(&kind).to_string()))
+        })
+        .collect()
 }
 
 /// Reads a BEIR `queries.jsonl`; a malformed line is an error naming it.
@@ -68,6 +101,7 @@ impl Judgments {
             split: split.to_string(),
             queries: kept,
             qrels,
+            categories: BTreeMap::new(),
         })
     }
 
@@ -75,7 +109,9 @@ impl Judgments {
     pub fn shipped() -> Result<Self> {
         let queries = parse_queries(SHIPPED_QUERIES, "index/judgments/queries.jsonl")?;
         let qrels = metrics::parse_qrels(SHIPPED_QRELS, "index/judgments/qrels/test.tsv")?;
-        Judgments::new("test", queries, qrels)
+        let mut judgments = Judgments::new("test", queries, qrels)?;
+        judgments.categories = parse_categories(SHIPPED_QUERIES);
+        Ok(judgments)
     }
 
     /// The shipped "related paper" cases: each source paper is a query whose
@@ -86,6 +122,20 @@ impl Judgments {
         Judgments::new("related", queries, qrels)
     }
 
+    /// Whether a BEIR directory has judgments for `split`.
+    pub fn beir_has_split(dir: &Path, split: &str) -> bool {
+        dir.join("qrels").join(format!("{split}.tsv")).is_file()
+    }
+
+    /// The judgments of the queries in `category` only.
+    pub fn category(&self, category: &str) -> Qrels {
+        self.qrels
+            .iter()
+            .filter(|(qid, _)| self.categories.get(*qid).map(String::as_str) == Some(category))
+            .map(|(qid, judged)| (qid.clone(), judged.clone()))
+            .collect()
+    }
+
     /// Reads `queries.jsonl` and `qrels/<split>.tsv` of a BEIR directory.
     pub fn beir(dir: &Path, split: &str) -> Result<Self> {
         let queries_path = dir.join("queries.jsonl");
@@ -94,7 +144,9 @@ impl Judgments {
         let qrels_text = read(&qrels_path)?;
         let queries = parse_queries(&queries_text, &queries_path.display().to_string())?;
         let qrels = metrics::parse_qrels(&qrels_text, &qrels_path.display().to_string())?;
-        Judgments::new(split, queries, qrels)
+        let mut judgments = Judgments::new(split, queries, qrels)?;
+        judgments.categories = parse_categories(&queries_text);
+        Ok(judgments)
     }
 }
 

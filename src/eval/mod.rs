@@ -5,6 +5,7 @@
 //! fusion variants are then cheap, which is what makes `--tune` practical.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::Path;
 
 use serde::Serialize;
@@ -23,7 +24,7 @@ pub mod tune;
 pub use judgments::{
     Judgments, SHIPPED_QRELS, SHIPPED_QUERIES, SHIPPED_RELATED, parse_queries, read,
 };
-pub use tune::{RRF_K_GRID, Tuning, alpha_grid, tune};
+pub use tune::{RRF_K_GRID, TrainSet, Tuning, alpha_grid, tune};
 
 /// Evaluation cut-off: Recall@100 and MAP@100 need 100 results per query.
 pub const EVAL_DEPTH: usize = 100;
@@ -37,12 +38,32 @@ pub struct Variant {
     pub options: SearchOptions,
 }
 
-/// The four configurations every report shows.
-pub fn standard_variants(rrf_k: f64, alpha: f64) -> Vec<Variant> {
+/// The runs every report shows, in this order: each leg alone, the two
+/// fusions with the parameters given, and `default`, exactly what plain
+/// `mmsearch QUERY` (or `similar`) does.
+pub const RUN_NAMES: [&str; 5] = [
+    "keyword",
+    "semantic",
+    "hybrid-rrf",
+    "hybrid-linear",
+    "default",
+];
+
+/// The name of the run that is the shipped default.
+pub const DEFAULT_RUN: &str = "default";
+
+/// The configurations of [`RUN_NAMES`]: RRF at `rrf_k`, linear at `alpha`,
+/// and `default` fusing as the default does.
+pub fn standard_variants(rrf_k: f64, alpha: f64, default: Fusion) -> Vec<Variant> {
     let base = SearchOptions {
         limit: EVAL_DEPTH,
         depth: DEFAULT_DEPTH.max(EVAL_DEPTH),
         ..SearchOptions::default()
+    };
+    let hybrid = |fusion| SearchOptions {
+        mode: Mode::Hybrid,
+        fusion,
+        ..base.clone()
     };
     vec![
         Variant {
@@ -61,19 +82,15 @@ pub fn standard_variants(rrf_k: f64, alpha: f64) -> Vec<Variant> {
         },
         Variant {
             name: "hybrid-rrf",
-            options: SearchOptions {
-                mode: Mode::Hybrid,
-                fusion: Fusion::Rrf { k: rrf_k },
-                ..base.clone()
-            },
+            options: hybrid(Fusion::Rrf { k: rrf_k }),
         },
         Variant {
             name: "hybrid-linear",
-            options: SearchOptions {
-                mode: Mode::Hybrid,
-                fusion: Fusion::Linear { alpha },
-                ..base.clone()
-            },
+            options: hybrid(Fusion::Linear { alpha }),
+        },
+        Variant {
+            name: DEFAULT_RUN,
+            options: hybrid(default),
         },
     ]
 }
@@ -168,9 +185,39 @@ pub struct Report {
     pub fusion: FusionParams,
     /// The run that plain `mmsearch QUERY` (or `similar`, for related cases) uses.
     pub default_run: &'static str,
+    /// How that run fuses the legs.
+    pub default_fusion: Fusion,
+    /// The better single leg by nDCG@10 (`keyword` or `semantic`): the
+    /// default should never fall below it.
+    pub best_leg: &'static str,
+    /// Per query category (when the queries have kinds, as the shipped
+    /// judgments do): the same runs on that category's queries only.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub categories: BTreeMap<String, CategoryReport>,
     /// Tuning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuning: Option<Tuning>,
+}
+
+/// The runs on the queries of one category.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryReport {
+    /// The judged queries of the category.
+    pub queries: usize,
+    /// Runs.
+    pub runs: BTreeMap<String, Scores>,
+    /// The better single leg on this category by nDCG@10.
+    pub best_leg: &'static str,
+}
+
+/// The better of the two single legs by nDCG@10.
+fn best_leg(runs: &BTreeMap<String, Scores>) -> &'static str {
+    let ndcg = |name: &str| runs.get(name).map_or(0.0, |s| s.ndcg_at_10);
+    if ndcg("semantic") > ndcg("keyword") {
+        "semantic"
+    } else {
+        "keyword"
+    }
 }
 
 /// FusionParams.
@@ -182,21 +229,42 @@ pub struct FusionParams {
     pub alpha: f64,
 }
 
-/// Evaluates the standard variants; optionally writes TREC run files.
+/// Evaluates the standard variants (`default` fusing as `default` says);
+/// optionally writes TREC run files, the qrels and the legs into `run_out`.
 pub fn evaluate(
     engine: &Engine,
     collection: &str,
     judgments: &Judgments,
     legs: &[(String, Legs)],
     fusion: FusionParams,
+    default: Fusion,
     run_out: Option<&Path>,
 ) -> Result<Report> {
     let mut runs = BTreeMap::new();
     let mut queries = 0;
-    for variant in standard_variants(fusion.rrf_k, fusion.alpha) {
+    let mut category_names: Vec<&String> = judgments.categories.values().collect();
+    category_names.sort();
+    category_names.dedup();
+    let category_qrels: Vec<(&String, metrics::Qrels)> = category_names
+        .into_iter()
+        .map(|c| (c, judgments.category(c)))
+        .collect();
+    let mut categories: BTreeMap<String, CategoryReport> = BTreeMap::new();
+    for variant in standard_variants(fusion.rrf_k, fusion.alpha, default) {
         let run = run_variant(engine, legs, &variant.options)?;
         let (scores, n) = metrics::evaluate(&run, &judgments.qrels);
         queries = n;
+        for (name, qrels) in &category_qrels {
+            let (scores, n) = metrics::evaluate(&run, qrels);
+            let entry = categories
+                .entry((*name).clone())
+                .or_insert_with(|| CategoryReport {
+                    queries: n,
+                    runs: BTreeMap::new(),
+                    best_leg: "keyword",
+                });
+            entry.runs.insert(variant.name.to_string(), scores);
+        }
         if let Some(dir) = run_out {
             write_file(&dir.join(format!("{}.trec", variant.name)), |w| {
                 metrics::write_trec_run(w, &run, &format!("mmsearch-{}", variant.name))
@@ -204,24 +272,53 @@ pub fn evaluate(
         }
         runs.insert(variant.name.to_string(), scores);
     }
+    for category in categories.values_mut() {
+        category.best_leg = best_leg(&category.runs);
+    }
     if let Some(dir) = run_out {
         write_file(&dir.join("qrels.txt"), |w| {
             metrics::write_trec_qrels(w, &judgments.qrels)
         })?;
+        write_legs(&dir.join("legs.jsonl"), engine, legs)?;
     }
     Ok(Report {
         collection: collection.to_string(),
         split: judgments.split.clone(),
         documents: engine.papers().len(),
         queries,
+        best_leg: best_leg(&runs),
         runs,
         fusion,
-        default_run: if judgments.split == "related" {
-            "hybrid-rrf"
-        } else {
-            "hybrid-linear"
-        },
+        default_run: DEFAULT_RUN,
+        default_fusion: default,
+        categories,
         tuning: None,
+    })
+}
+
+/// Writes what each leg returned for each query, as JSON lines with paper
+/// ids (`{"query", "keyword": [[id, score]..], "semantic": .., "exact": [id..],
+/// "authored": [id..]}`), for analysis outside mmsearch.
+pub fn write_legs(path: &Path, engine: &Engine, legs: &[(String, Legs)]) -> Result<()> {
+    let id = |doc: usize| engine.papers().get(doc).map_or("", |p| p.id.as_str());
+    write_file(path, |w| {
+        for (qid, l) in legs {
+            let ranked = |r: &crate::index::Ranked| -> Vec<(String, f32)> {
+                r.iter().map(|&(d, s)| (id(d).to_string(), s)).collect()
+            };
+            let ids =
+                |r: &[usize]| -> Vec<String> { r.iter().map(|&d| id(d).to_string()).collect() };
+            let line = serde_json::json!({
+                "query": qid,
+                "keyword": ranked(&l.keyword),
+                "semantic": ranked(&l.semantic),
+                "exact": ids(&l.exact),
+                "authored": ids(&l.authored),
+                "keyword_bound": l.keyword_bound,
+            });
+            writeln!(w, "{line}")?;
+        }
+        Ok(())
     })
 }
 
@@ -239,38 +336,161 @@ fn write_file(
         .map_err(|e| Error::io(path, e))
 }
 
-/// The readable table.
+/// What `mmsearch eval` reports on several judged sets at once.
+#[derive(Debug, Clone, Serialize)]
+pub struct MultiReport {
+    /// The run that plain `mmsearch QUERY` uses (in every set's `runs`).
+    pub default_run: &'static str,
+    /// How that run fuses the legs.
+    pub default_fusion: Fusion,
+    /// Parameters picked on the train splits of the sets that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuning: Option<Tuning>,
+    /// One report per set, in the order given.
+    pub sets: Vec<Report>,
+}
+
+fn fusion_label(fusion: Fusion) -> String {
+    match fusion {
+        Fusion::Rrf { k } => format!("RRF k={k}"),
+        Fusion::Linear { alpha } => format!("linear alpha={alpha}"),
+        Fusion::Bounded { alpha } => format!("bounded linear alpha={alpha}"),
+    }
+}
+
+/// The readable table of one set: every metric of every run, the default marked.
 pub fn write_table(out: &mut impl std::io::Write, report: &Report) -> std::io::Result<()> {
     writeln!(
         out,
-        "{}: {} documents, split {}, {} queries (hybrid: RRF k={}, linear alpha={})",
+        "{}: {} documents, split {}, {} queries (hybrid: RRF k={}, linear alpha={}; default: {})",
         report.collection,
         report.documents,
         report.split,
         report.queries,
         report.fusion.rrf_k,
-        report.fusion.alpha
+        report.fusion.alpha,
+        fusion_label(report.default_fusion),
     )?;
     writeln!(
         out,
-        "{:<14} {:>8} {:>8} {:>10} {:>8}",
+        "{:<16} {:>8} {:>8} {:>10} {:>8}",
         "mode", "nDCG@10", "MRR@10", "Recall@100", "MAP@100"
     )?;
-    for name in ["keyword", "semantic", "hybrid-rrf", "hybrid-linear"] {
+    for name in RUN_NAMES {
         if let Some(s) = report.runs.get(name) {
+            let mark = if name == report.default_run { " *" } else { "" };
             writeln!(
                 out,
-                "{:<14} {:>8.4} {:>8.4} {:>10.4} {:>8.4}",
-                name, s.ndcg_at_10, s.mrr_at_10, s.recall_at_100, s.map_at_100
+                "{:<16} {:>8.4} {:>8.4} {:>10.4} {:>8.4}",
+                format!("{name}{mark}"),
+                s.ndcg_at_10,
+                s.mrr_at_10,
+                s.recall_at_100,
+                s.map_at_100
             )?;
         }
     }
-    if let Some(t) = &report.tuning {
-        writeln!(
+    Ok(())
+}
+
+fn summary_row(
+    out: &mut impl std::io::Write,
+    label: &str,
+    queries: usize,
+    runs: &BTreeMap<String, Scores>,
+    default_run: &str,
+    best: &str,
+) -> std::io::Result<()> {
+    write!(out, "{label:<28} {queries:>7}")?;
+    for name in RUN_NAMES {
+        let v = runs.get(name).map_or(f64::NAN, |s| s.ndcg_at_10);
+        write!(out, " {v:>9.4}")?;
+    }
+    let ndcg = |name: &str| runs.get(name).map_or(f64::NAN, |s| s.ndcg_at_10);
+    let margin = ndcg(default_run) - ndcg(best);
+    let flag = if margin < -1e-9 { "  BELOW" } else { "" };
+    writeln!(out, "  {best:<8} {margin:>+8.4}{flag}")
+}
+
+/// One nDCG@10 table over every set (and, where the queries have kinds, every
+/// category): each run, the default (`*`) and how far it is above the better
+/// single leg (`BELOW` when it falls under it); then the tuning, if any.
+pub fn write_summary(
+    out: &mut impl std::io::Write,
+    reports: &[Report],
+    tuning: Option<&Tuning>,
+) -> std::io::Result<()> {
+    let Some(first) = reports.first() else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "nDCG@10 on every set (default * = {}; hybrid-rrf k={}, hybrid-linear alpha={})",
+        fusion_label(first.default_fusion),
+        first.fusion.rrf_k,
+        first.fusion.alpha
+    )?;
+    write!(out, "{:<28} {:>7}", "set", "queries")?;
+    for name in RUN_NAMES {
+        let shown = match name {
+            "hybrid-rrf" => "rrf",
+            "hybrid-linear" => "linear",
+            DEFAULT_RUN => "default*",
+            other => other,
+        };
+        write!(out, " {shown:>9}")?;
+    }
+    writeln!(out, "  {:<8} {:>8}", "best leg", "default-")?;
+    for report in reports {
+        let label = format!("{} ({})", report.collection, report.split);
+        summary_row(
             out,
-            "tuned on {} ({} queries): RRF k={} (train nDCG@10 {:.4}), linear alpha={:.2} (train nDCG@10 {:.4})",
-            t.split, t.queries, t.rrf_k, t.rrf_train_ndcg10, t.alpha, t.linear_train_ndcg10
+            &label,
+            report.queries,
+            &report.runs,
+            report.default_run,
+            report.best_leg,
         )?;
+        for (name, category) in &report.categories {
+            summary_row(
+                out,
+                &format!("  {name}"),
+                category.queries,
+                &category.runs,
+                report.default_run,
+                category.best_leg,
+            )?;
+        }
+    }
+    if reports.len() > 1 {
+        let mut mean = BTreeMap::new();
+        for name in RUN_NAMES {
+            let v = reports
+                .iter()
+                .map(|r| r.runs.get(name).map_or(0.0, |s| s.ndcg_at_10))
+                .sum::<f64>()
+                / reports.len() as f64;
+            mean.insert(
+                name.to_string(),
+                Scores {
+                    ndcg_at_10: v,
+                    ..Scores::default()
+                },
+            );
+        }
+        let best = best_leg(&mean);
+        let queries = reports.iter().map(|r| r.queries).sum();
+        summary_row(
+            out,
+            "mean over sets",
+            queries,
+            &mean,
+            first.default_run,
+            best,
+        )?;
+    }
+    if let Some(t) = tuning {
+        tune::write_tuning(out, t)?;
     }
     Ok(())
 }

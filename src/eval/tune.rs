@@ -1,36 +1,81 @@
-//! `eval --tune`: RRF k and linear alpha picked by nDCG@10 on a train split.
+//! `eval --tune`: fusion parameters (RRF k, linear alpha, bounded alpha) picked by nDCG@10 on the train splits of
+//! every judged set that has one, maximising the mean over the sets (each set
+//! counts once, whatever its number of queries); the worst set at the chosen
+//! value is reported beside it.
 
 use serde::Serialize;
 
 use super::judgments::Judgments;
 use super::metrics;
 use super::{EVAL_DEPTH, run_variant};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::search::engine::{Engine, Legs, Mode, SearchOptions};
 use crate::search::fusion::Fusion;
 
-/// Parameters chosen on the train split, and their train scores.
-#[derive(Debug, Clone, Serialize)]
-pub struct Tuning {
-    /// The qrels split.
-    pub split: String,
-    /// The judged queries.
-    pub queries: usize,
-    /// The RRF rank offset.
-    pub rrf_k: f64,
-    /// Rrf train ndcg10.
-    pub rrf_train_ndcg10: f64,
-    /// The weight of the semantic leg.
-    pub alpha: f64,
-    /// Linear train ndcg10.
-    pub linear_train_ndcg10: f64,
-    /// nDCG@10 on the train split for every value tried.
-    pub rrf_grid: Vec<(f64, f64)>,
-    /// Alpha grid.
-    pub alpha_grid: Vec<(f64, f64)>,
+/// One set's train split, with both legs computed for its queries.
+pub struct TrainSet<'a> {
+    /// The collection's name.
+    pub collection: &'a str,
+    /// Its engine.
+    pub engine: &'a Engine,
+    /// The train judgments.
+    pub judgments: &'a Judgments,
+    /// The legs of every train query.
+    pub legs: &'a [(String, Legs)],
 }
 
-/// RRF k and linear alpha values tried by `--tune`.
+/// One value tried: the mean train nDCG@10 over the sets and each set's.
+#[derive(Debug, Clone, Serialize)]
+pub struct GridPoint {
+    /// The parameter value.
+    pub value: f64,
+    /// The mean over the sets.
+    pub mean: f64,
+    /// Per set, in the order of `Tuning::sets`.
+    pub per_set: Vec<f64>,
+}
+
+/// The choice for one fusion family.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    /// The value with the best mean (ties: the first tried).
+    pub value: f64,
+    /// Its mean train nDCG@10.
+    pub mean: f64,
+    /// The set it does worst on, and its nDCG@10 there.
+    pub worst_set: String,
+    /// That nDCG@10.
+    pub worst: f64,
+    /// Every value tried.
+    pub grid: Vec<GridPoint>,
+}
+
+/// Parameters chosen on the train splits, and their train scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tuning {
+    /// The qrels split tuned on.
+    pub split: String,
+    /// The sets tuned on and their train queries.
+    pub sets: Vec<(String, usize)>,
+    /// The judged train queries over all sets.
+    pub queries: usize,
+    /// The RRF rank offset chosen.
+    pub rrf_k: f64,
+    /// Its mean train nDCG@10.
+    pub rrf_train_ndcg10: f64,
+    /// The semantic weight of linear fusion chosen.
+    pub alpha: f64,
+    /// Its mean train nDCG@10.
+    pub linear_train_ndcg10: f64,
+    /// RRF k: every value tried.
+    pub rrf: Choice,
+    /// Linear alpha: every value tried.
+    pub linear: Choice,
+    /// Bounded fusion's alpha (the default's family): every value tried.
+    pub bounded: Choice,
+}
+
+/// RRF k values tried by `--tune`.
 pub const RRF_K_GRID: &[f64] = &[1.0, 5.0, 10.0, 20.0, 40.0, 60.0, 80.0, 100.0, 200.0];
 
 /// Alpha grid.
@@ -38,56 +83,110 @@ pub fn alpha_grid() -> Vec<f64> {
     (0..=20).map(|i| f64::from(i) * 0.05).collect()
 }
 
-/// Picks RRF k and linear alpha by nDCG@10 on `train` (ties: the first, i.e.
-/// smallest, value).
-pub fn tune(engine: &Engine, train: &Judgments, legs: &[(String, Legs)]) -> Result<Tuning> {
+/// Tries `fusion(value)` for every value on every set.
+pub fn choose(
+    sets: &[TrainSet<'_>],
+    values: &[f64],
+    fusion: impl Fn(f64) -> Fusion,
+) -> Result<Choice> {
     let base = SearchOptions {
         limit: EVAL_DEPTH,
         depth: EVAL_DEPTH,
         mode: Mode::Hybrid,
         ..SearchOptions::default()
     };
-    let mut rrf_grid = Vec::new();
-    for &k in RRF_K_GRID {
-        let run = run_variant(
-            engine,
-            legs,
-            &SearchOptions {
-                fusion: Fusion::Rrf { k },
-                ..base.clone()
-            },
-        )?;
-        rrf_grid.push((k, metrics::evaluate(&run, &train.qrels).0.ndcg_at_10));
+    let mut grid = Vec::new();
+    for &value in values {
+        let options = SearchOptions {
+            fusion: fusion(value),
+            ..base.clone()
+        };
+        let mut per_set = Vec::new();
+        for set in sets {
+            let run = run_variant(set.engine, set.legs, &options)?;
+            per_set.push(metrics::evaluate(&run, &set.judgments.qrels).0.ndcg_at_10);
+        }
+        let mean = per_set.iter().sum::<f64>() / per_set.len().max(1) as f64;
+        grid.push(GridPoint {
+            value,
+            mean,
+            per_set,
+        });
     }
-    let mut alpha_scores = Vec::new();
-    for alpha in alpha_grid() {
-        let run = run_variant(
-            engine,
-            legs,
-            &SearchOptions {
-                fusion: Fusion::Linear { alpha },
-                ..base.clone()
-            },
-        )?;
-        alpha_scores.push((alpha, metrics::evaluate(&run, &train.qrels).0.ndcg_at_10));
-    }
-    let best = |grid: &[(f64, f64)]| {
-        grid.iter()
-            .copied()
-            .fold((f64::NAN, f64::NEG_INFINITY), |acc, x| {
-                if x.1 > acc.1 { x } else { acc }
-            })
-    };
-    let (rrf_k, rrf_train_ndcg10) = best(&rrf_grid);
-    let (alpha, linear_train_ndcg10) = best(&alpha_scores);
-    Ok(Tuning {
-        split: train.split.clone(),
-        queries: train.queries.len(),
-        rrf_k,
-        rrf_train_ndcg10,
-        alpha,
-        linear_train_ndcg10,
-        rrf_grid,
-        alpha_grid: alpha_scores,
+    let best = grid
+        .iter()
+        .fold(None::<&GridPoint>, |acc, p| match acc {
+            Some(a) if a.mean >= p.mean => Some(a),
+            _ => Some(p),
+        })
+        .ok_or_else(|| Error::Internal("nothing to tune".into()))?;
+    let (worst_at, worst) =
+        best.per_set
+            .iter()
+            .enumerate()
+            .fold(
+                (0, f64::INFINITY),
+                |acc, (i, &v)| if v < acc.1 { (i, v) } else { acc },
+            );
+    Ok(Choice {
+        value: best.value,
+        mean: best.mean,
+        worst_set: sets
+            .get(worst_at)
+            .map_or(String::new(), |s| s.collection.to_string()),
+        worst,
+        grid: grid.clone(),
     })
+}
+
+/// Picks RRF k and linear alpha by the mean nDCG@10 over the train splits.
+pub fn tune(sets: &[TrainSet<'_>]) -> Result<Tuning> {
+    if sets.is_empty() {
+        return Err(Error::Usage(
+            "no set has a train split to tune on (qrels/train.tsv); the shipped judgments have none"
+                .into(),
+        ));
+    }
+    let rrf = choose(sets, RRF_K_GRID, |k| Fusion::Rrf { k })?;
+    let linear = choose(sets, &alpha_grid(), |alpha| Fusion::Linear { alpha })?;
+    let bounded = choose(sets, &alpha_grid(), |alpha| Fusion::Bounded { alpha })?;
+    Ok(Tuning {
+        split: sets[0].judgments.split.clone(),
+        sets: sets
+            .iter()
+            .map(|s| (s.collection.to_string(), s.judgments.queries.len()))
+            .collect(),
+        queries: sets.iter().map(|s| s.judgments.queries.len()).sum(),
+        rrf_k: rrf.value,
+        rrf_train_ndcg10: rrf.mean,
+        alpha: linear.value,
+        linear_train_ndcg10: linear.mean,
+        rrf,
+        linear,
+        bounded,
+    })
+}
+
+/// The tuning, readably: what was chosen, its mean and its worst set.
+pub fn write_tuning(out: &mut impl std::io::Write, t: &Tuning) -> std::io::Result<()> {
+    let sets: Vec<String> = t.sets.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    writeln!(
+        out,
+        "tuned on the {} splits of {} ({} queries), maximising the mean nDCG@10:",
+        t.split,
+        sets.join(", "),
+        t.queries
+    )?;
+    for (name, c) in [
+        ("RRF k", &t.rrf),
+        ("linear alpha", &t.linear),
+        ("bounded alpha (the default's family)", &t.bounded),
+    ] {
+        writeln!(
+            out,
+            "  {name} = {} (mean train nDCG@10 {:.4}; worst set {} {:.4})",
+            c.value, c.mean, c.worst_set, c.worst
+        )?;
+    }
+    Ok(())
 }

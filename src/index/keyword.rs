@@ -8,8 +8,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
-use tantivy::schema::OwnedValue;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -88,6 +87,16 @@ const FUZZY_BOOST: f32 = 0.8;
 const MAX_CORRECTIONS: usize = 3;
 /// How many distinctive words More-Like-This keeps.
 const MLT_TERMS: usize = 30;
+/// More-Like-This ignores words shorter than this (in bytes, as tantivy).
+const MLT_MIN_WORD_LENGTH: usize = 3;
+
+/// BM25's idf, as tantivy (and Lucene) compute it.
+fn mlt_idf(doc_freq: u64, documents: u64) -> f32 {
+    let n = documents as f32;
+    let df = doc_freq as f32;
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
 /// English function words: never what makes two papers related.
 const STOP_WORDS: &[&str] = &[
     "the", "and", "for", "are", "but", "not", "with", "this", "that", "from", "into", "our", "we",
@@ -300,6 +309,28 @@ impl KeywordIndex {
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
     }
 
+    /// The highest BM25 score the keyword query for `text` could give a
+    /// document: for every query word a field holds, that field's term at
+    /// saturation (`idf * (k1 + 1) * boost`), summed; 0 when no word occurs.
+    /// It depends on the query and the collection, never on what matched, so
+    /// fusion can tell a strong keyword match from the best of weak ones.
+    pub fn bound(&self, text: &str) -> Result<f32> {
+        let searcher = self.reader.searcher();
+        let mut bound = 0.0f32;
+        for spec in SEARCH_FIELDS {
+            let field = field(&self.schema, spec.name)?;
+            for word in self.analyse(field, text)? {
+                let term = Term::from_field_text(field, &word);
+                if searcher.doc_freq(&term)? == 0 {
+                    continue;
+                }
+                let weight = tantivy::query::Bm25Weight::for_terms(&searcher, &[term])?;
+                bound += weight.boost_by(spec.boost).max_score();
+            }
+        }
+        Ok(bound)
+    }
+
     /// The distinct words of `text` as `field`'s analyser sees them.
     fn analyse(&self, field: Field, text: &str) -> Result<Vec<String>> {
         let mut analyzer = self.index.tokenizer_for_field(field)?;
@@ -316,25 +347,57 @@ impl KeywordIndex {
     }
 
     /// Documents whose title and abstract share the most distinctive words
-    /// with `texts` (tantivy's More-Like-This), best first.
+    /// with `texts`, best first: Lucene's More-Like-This (as tantivy has it),
+    /// each word of title and abstract scored by its frequency in `texts`
+    /// times its idf, the best `MLT_TERMS` searched, each boosted by its
+    /// score over the best one. Unlike tantivy's own, which picks among
+    /// equally scored words in hash order, ties go to the word that sorts
+    /// first, so the same papers give the same list every time.
     pub fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<Vec<Scored>> {
-        let values = |texts: &[&str]| {
-            texts
-                .iter()
-                .map(|t| OwnedValue::Str(t.to_string()))
-                .collect::<Vec<_>>()
+        let searcher = self.reader.searcher();
+        let documents = searcher.num_docs();
+        let mut frequency: std::collections::BTreeMap<Term, usize> =
+            std::collections::BTreeMap::new();
+        for name in ["title", "abstract"] {
+            let field = field(&self.schema, name)?;
+            let mut analyzer = self.index.tokenizer_for_field(field)?;
+            for text in texts {
+                let mut stream = analyzer.token_stream(text);
+                while stream.advance() {
+                    let word = stream.token().text.as_str();
+                    if word.len() < MLT_MIN_WORD_LENGTH || STOP_WORDS.contains(&word) {
+                        continue;
+                    }
+                    *frequency
+                        .entry(Term::from_field_text(field, word))
+                        .or_insert(0) += 1;
+                }
+            }
+        }
+        let mut scored: Vec<(f32, Term)> = Vec::with_capacity(frequency.len());
+        for (term, tf) in frequency {
+            let df = searcher.doc_freq(&term)?;
+            if df == 0 {
+                continue;
+            }
+            scored.push((tf as f32 * mlt_idf(df, documents), term));
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        scored.truncate(MLT_TERMS);
+        let Some(best) = scored.first().map(|s| s.0).filter(|&b| b > 0.0) else {
+            return Ok(Vec::new());
         };
-        let query = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(1)
-            .with_min_term_frequency(1)
-            .with_min_word_length(3)
-            .with_max_query_terms(MLT_TERMS)
-            .with_stop_words(STOP_WORDS.iter().map(|w| w.to_string()).collect())
-            .with_document_fields(vec![
-                (field(&self.schema, "title")?, values(texts)),
-                (field(&self.schema, "abstract")?, values(texts)),
-            ]);
-        self.collect(&query, limit)
+        let clauses: Vec<(Occur, Box<dyn Query>)> = scored
+            .into_iter()
+            .map(|(score, term)| {
+                let q: Box<dyn Query> = Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    score / best,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        self.collect(&BooleanQuery::new(clauses), limit)
     }
 
     /// The best passage of `text` with the query's words highlighted, or
@@ -392,6 +455,10 @@ impl super::KeywordLeg for KeywordIndex {
 
     fn exact(&self, query: &str) -> Result<Vec<super::DocId>> {
         KeywordIndex::exact(self, query)
+    }
+
+    fn bound(&self, query: &str) -> Result<f32> {
+        KeywordIndex::bound(self, query)
     }
 
     fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<super::Ranked> {

@@ -28,6 +28,9 @@ pub trait KeywordLeg: Send + Sync {
     fn search(&self, query: &str, limit: usize) -> Result<Ranked>;
     /// Documents the query names exactly (title, tag, arXiv id, DOI, id).
     fn exact(&self, query: &str) -> Result<Vec<DocId>>;
+    /// The highest score `search` could give any document for `query` (a
+    /// scale for fusion that does not depend on what matched).
+    fn bound(&self, query: &str) -> Result<f32>;
     /// Documents whose text is like `texts` (for `similar`).
     fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<Ranked>;
     /// How many documents the leg holds.

@@ -283,11 +283,16 @@ impl Engine {
             exact.retain(|doc| allowed.binary_search(doc).is_ok());
             authored.retain(|doc| allowed.binary_search(doc).is_ok());
         }
+        let keyword_bound = match options.mode {
+            Mode::Semantic => 0.0,
+            Mode::Hybrid | Mode::Keyword => KeywordLeg::bound(&self.keyword, query)?,
+        };
         Ok(Legs {
             keyword,
             semantic,
             exact,
             authored,
+            keyword_bound,
         })
     }
 
@@ -297,7 +302,12 @@ impl Engine {
         let mut ranked = match options.mode {
             Mode::Keyword => fusion::fuse(&legs.keyword, &[], Fusion::Linear { alpha: 0.0 }),
             Mode::Semantic => fusion::fuse(&[], &legs.semantic, Fusion::Linear { alpha: 1.0 }),
-            Mode::Hybrid => fusion::fuse(&legs.keyword, &legs.semantic, options.fusion),
+            Mode::Hybrid => fusion::fuse_bounded(
+                &legs.keyword,
+                &legs.semantic,
+                legs.keyword_bound,
+                options.fusion,
+            ),
         };
         // Single-leg scores are the leg's own (BM25 or cosine), not normalised.
         if options.mode != Mode::Hybrid {
@@ -418,6 +428,7 @@ impl Engine {
             semantic,
             exact: Vec::new(),
             authored: Vec::new(),
+            keyword_bound: 0.0,
         })
     }
 
@@ -487,6 +498,9 @@ pub struct Legs {
     pub exact: Vec<DocId>,
     /// Papers of the author the query names (hybrid mode; see `author`).
     pub authored: Vec<DocId>,
+    /// The highest score the keyword leg could give (see
+    /// `KeywordLeg::bound`); 0 when unknown (More-Like-This).
+    pub keyword_bound: f32,
 }
 
 #[cfg(test)]

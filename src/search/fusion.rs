@@ -5,6 +5,9 @@
 //!   no score calibration between BM25 and cosine: `sum 1 / (k + rank)`.
 //! - Linear fusion min-max normalises each leg's scores over its candidates
 //!   and mixes them: `alpha * semantic + (1 - alpha) * keyword`.
+//! - Bounded fusion (the default) mixes the same way, but divides each leg's
+//!   score by the highest it could be (cosine by 1, BM25 by the query's
+//!   bound), so the best of a few weak keyword matches is not lifted to 1.
 
 use serde::Serialize;
 
@@ -22,24 +25,37 @@ pub enum Fusion {
         /// The weight of the semantic leg.
         alpha: f64,
     },
+    /// `alpha * cosine + (1 - alpha) * BM25 / bound`: each leg's score
+    /// divided by the highest it could be (cosine: 1; BM25: the query's bound,
+    /// `KeywordLeg::bound`), never by the best the leg happened to find, so a
+    /// weak match stays small instead of being lifted to 1 as the top of its
+    /// leg. The default for search.
+    Bounded {
+        /// The weight of the semantic leg.
+        alpha: f64,
+    },
 }
 
-/// Both chosen by `mmsearch eval --tune` on SciFact's train split (809
-/// queries): k = 10 beat the textbook 60, and linear fusion at alpha = 0.45
-/// beat the best RRF (train nDCG@10 .733 vs .724; test .722 vs .713). On the
-/// 70 shipped queries RRF is ahead (.791 vs .783); we follow the larger,
-/// independent set. `similar` uses RRF, which won on the related-paper cases.
+/// RRF k for `hybrid-rrf` runs and `--fusion rrf`: chosen by `mmsearch eval
+/// --tune` on SciFact's train split (809 queries), where k = 10 beat the
+/// textbook 60.
 pub const DEFAULT_RRF_K: f64 = 10.0;
-/// The semantic leg's weight in linear fusion, the default for search.
+/// The semantic leg's weight in min-max linear fusion (`--fusion linear`,
+/// the default until issue 12): best on SciFact train (.7308).
 pub const DEFAULT_ALPHA: f64 = 0.45;
+/// The semantic leg's weight in bounded fusion, the default for search.
+/// SciFact train is flat from .2 to .35 (nDCG@10 .7313-.7323, .7313 at .3);
+/// .3 holds on every judged set and category (README, "Evaluation"),
+/// where min-max linear fell below the keyword leg on exact-name queries.
+pub const DEFAULT_BOUNDED_ALPHA: f64 = 0.3;
 /// RRF k for `similar`: on the 13 shipped related-paper cases k = 20
 /// (nDCG@10 .840) beat k = 10 (.829); k 20..60 all gave .826..840.
 pub const DEFAULT_SIMILAR_RRF_K: f64 = 20.0;
 
 impl Default for Fusion {
     fn default() -> Self {
-        Fusion::Linear {
-            alpha: DEFAULT_ALPHA,
+        Fusion::Bounded {
+            alpha: DEFAULT_BOUNDED_ALPHA,
         }
     }
 }
@@ -66,15 +82,27 @@ pub struct Fused {
     pub semantic_part: f64,
 }
 
-/// One leg handed to [`fuse_legs`]: its best-first `(document, score)` list
-/// and its weight (linear fusion multiplies the normalised score by it, RRF
-/// the reciprocal rank; 1 for plain RRF).
+/// One leg handed to [`fuse_legs`]: its best-first `(document, score)` list,
+/// its weight (linear fusion multiplies the normalised score by it, RRF
+/// the reciprocal rank; 1 for plain RRF) and how linear fusion normalises it.
 #[derive(Debug, Clone, Copy)]
 pub struct WeightedLeg<'a> {
     /// The leg's ranking, best first.
     pub ranked: &'a [(usize, f32)],
     /// The leg's weight.
     pub weight: f64,
+    /// How linear fusion maps the leg's scores to 0..1.
+    pub norm: Norm,
+}
+
+/// How linear fusion maps a leg's scores to 0..1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Norm {
+    /// Min-max over the leg's candidates: its best is 1, its worst 0.
+    MinMax,
+    /// Divided by a bound no score can exceed (clamped to 0..1); a bound
+    /// that is not positive falls back to min-max.
+    Bound(f32),
 }
 
 /// How [`fuse_legs`] scores a leg's entry.
@@ -118,7 +146,7 @@ pub fn fuse_legs(legs: &[WeightedLeg<'_>], method: Method) -> Vec<FusedN> {
     let mut fused: Vec<FusedN> = Vec::new();
     let mut slot = std::collections::HashMap::new();
     for (leg, input) in legs.iter().enumerate() {
-        let norm = Normaliser::new(input.ranked);
+        let norm = Normaliser::new(input.ranked, input.norm);
         for (i, &(doc, score)) in input.ranked.iter().enumerate() {
             let rank = i + 1;
             let contribution = match method {
@@ -166,23 +194,45 @@ impl Fusion {
     pub fn method_and_weights(self) -> (Method, [f64; 2]) {
         match self {
             Fusion::Rrf { k } => (Method::Rrf { k }, [1.0, 1.0]),
-            Fusion::Linear { alpha } => (Method::Linear, [1.0 - alpha, alpha]),
+            Fusion::Linear { alpha } | Fusion::Bounded { alpha } => {
+                (Method::Linear, [1.0 - alpha, alpha])
+            }
         }
     }
 }
 
+/// Fuses the keyword and semantic legs of `(document, score)` with `fusion`
+/// (for [`Fusion::Bounded`] without a bound: the keyword leg is min-max
+/// normalised). See [`fuse_bounded`].
+pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion) -> Vec<Fused> {
+    fuse_bounded(keyword, semantic, 0.0, fusion)
+}
+
 /// Fuses the keyword and semantic legs of `(document, score)` with `fusion`:
 /// [`fuse_legs`] over the two, with each leg's rank and part named.
-pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion) -> Vec<Fused> {
+/// `keyword_bound` is the highest score the keyword leg could give (used by
+/// [`Fusion::Bounded`] only).
+pub fn fuse_bounded(
+    keyword: &[(usize, f32)],
+    semantic: &[(usize, f32)],
+    keyword_bound: f32,
+    fusion: Fusion,
+) -> Vec<Fused> {
     let (method, [kw, sem]) = fusion.method_and_weights();
+    let (keyword_norm, semantic_norm) = match fusion {
+        Fusion::Bounded { .. } => (Norm::Bound(keyword_bound), Norm::Bound(1.0)),
+        Fusion::Rrf { .. } | Fusion::Linear { .. } => (Norm::MinMax, Norm::MinMax),
+    };
     let legs = [
         WeightedLeg {
             ranked: keyword,
             weight: kw,
+            norm: keyword_norm,
         },
         WeightedLeg {
             ranked: semantic,
             weight: sem,
+            norm: semantic_norm,
         },
     ];
     fuse_legs(&legs, method)
@@ -204,24 +254,32 @@ pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion)
         .collect()
 }
 
-/// Min-max normalisation over one leg's candidates; a leg whose scores are
-/// all equal maps them all to 1.
+/// A leg's normalisation: min-max over its candidates (a leg whose scores
+/// are all equal maps them all to 1), or division by a bound.
 struct Normaliser {
     min: f32,
     max: f32,
+    bound: Option<f32>,
 }
 
 impl Normaliser {
-    fn new(list: &[(usize, f32)]) -> Self {
+    fn new(list: &[(usize, f32)], norm: Norm) -> Self {
         let min = list.iter().map(|&(_, s)| s).fold(f32::INFINITY, f32::min);
         let max = list
             .iter()
             .map(|&(_, s)| s)
             .fold(f32::NEG_INFINITY, f32::max);
-        Normaliser { min, max }
+        let bound = match norm {
+            Norm::Bound(b) if b > 0.0 && b.is_finite() => Some(b),
+            Norm::Bound(_) | Norm::MinMax => None,
+        };
+        Normaliser { min, max, bound }
     }
 
     fn apply(&self, score: f32) -> f64 {
+        if let Some(bound) = self.bound {
+            return f64::from((score / bound).clamp(0.0, 1.0));
+        }
         let span = self.max - self.min;
         if span > 0.0 {
             f64::from((score - self.min) / span)
@@ -294,6 +352,29 @@ mod tests {
     }
 
     #[test]
+    fn bounded_keeps_a_weak_keyword_match_small() {
+        // keyword: doc1 2.0, doc2 1.0, bound 10 -> .2, .1 (min-max would say 1, 0).
+        // semantic: cosine as it is, doc3 .9, doc1 .5.
+        // alpha .5: doc3 = .5 * .9 = .45; doc1 = .5 * .2 + .5 * .5 = .35; doc2 = .5 * .1 = .05.
+        let kw = [(1, 2.0), (2, 1.0)];
+        let sem = [(3, 0.9), (1, 0.5)];
+        let f = fuse_bounded(&kw, &sem, 10.0, Fusion::Bounded { alpha: 0.5 });
+        assert_eq!(docs(&f), vec![3, 1, 2]);
+        assert!((f[0].score - 0.45).abs() < 1e-6);
+        assert!((f[1].score - 0.35).abs() < 1e-6);
+        assert!((f[1].keyword_part - 0.1).abs() < 1e-6);
+        assert!((f[1].semantic_part - 0.25).abs() < 1e-6);
+        assert!((f[2].score - 0.05).abs() < 1e-6);
+        // Min-max linear lifts doc1 to the top of its leg: .5 * 1 = .5, a tie
+        // with doc3 broken by the best rank (both 1), then the document number.
+        let f = fuse(&kw, &sem, Fusion::Linear { alpha: 0.5 });
+        assert_eq!(docs(&f), vec![1, 3, 2]);
+        // A score above the bound counts as 1, never more.
+        let f = fuse_bounded(&[(1, 20.0)], &[], 10.0, Fusion::Bounded { alpha: 0.5 });
+        assert!((f[0].score - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
     fn empty_legs() {
         assert!(fuse(&[], &[], Fusion::default()).is_empty());
         let f = fuse(&[], &[(4, 0.3)], Fusion::Linear { alpha: 0.5 });
@@ -335,6 +416,7 @@ mod properties {
         prop_oneof![
             (1.0f64..200.0).prop_map(|k| Fusion::Rrf { k }),
             (0.0f64..=1.0).prop_map(|alpha| Fusion::Linear { alpha }),
+            (0.0f64..=1.0).prop_map(|alpha| Fusion::Bounded { alpha }),
         ]
     }
 
@@ -350,8 +432,8 @@ mod properties {
         }
 
         #[test]
-        fn scores_never_increase_down_the_list_and_parts_add_up(kw in leg(), sem in leg(), f in fusion()) {
-            let fused = fuse(&kw, &sem, f);
+        fn scores_never_increase_down_the_list_and_parts_add_up(kw in leg(), sem in leg(), f in fusion(), bound in 0.0f32..100.0) {
+            let fused = fuse_bounded(&kw, &sem, bound, f);
             for pair in fused.windows(2) {
                 prop_assert!(pair[0].score >= pair[1].score);
             }

@@ -150,6 +150,27 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
                 hit.ranking.score
             ),
         ),
+        (Mode::Hybrid, Fusion::Bounded { alpha }) => (
+            "bounded",
+            None,
+            Some(alpha),
+            format!(
+                "{:.2} × {:.4} (cosine) + {:.2} × {:.4} (BM25 / the best BM25 the query could give) = {:.6}",
+                alpha,
+                if alpha > 0.0 {
+                    hit.ranking.semantic_part / alpha
+                } else {
+                    0.0
+                },
+                1.0 - alpha,
+                if alpha < 1.0 {
+                    hit.ranking.keyword_part / (1.0 - alpha)
+                } else {
+                    0.0
+                },
+                hit.ranking.score
+            ),
+        ),
     };
     Explain {
         keyword,

@@ -16,7 +16,9 @@ use crate::config::DEFAULT_LIMIT;
 use crate::error::Error;
 use crate::search::engine::{self, Engine, Mode, SearchOptions};
 use crate::search::filter::{self, Filter};
-use crate::search::fusion::{DEFAULT_ALPHA, DEFAULT_RRF_K, Fusion};
+use crate::search::fusion::{
+    DEFAULT_ALPHA, DEFAULT_BOUNDED_ALPHA, DEFAULT_RRF_K, DEFAULT_SIMILAR_RRF_K, Fusion,
+};
 use crate::search::resolve::resolve;
 use crate::search::results::Hit;
 
@@ -199,23 +201,39 @@ fn listed(params: &Params, default_rrf: bool) -> Result<Listed, Answer> {
             )));
         }
     };
-    let alpha = params.number::<f64>("alpha")?.unwrap_or(DEFAULT_ALPHA);
-    if !(0.0..=1.0).contains(&alpha) {
+    let alpha = params.number::<f64>("alpha")?;
+    if let Some(alpha) = alpha
+        && !(0.0..=1.0).contains(&alpha)
+    {
         return Err(Answer::bad(format!(
             "`alpha={alpha}` is not a number between 0 and 1"
         )));
     }
-    let rrf_k = params.number::<f64>("rrf_k")?.unwrap_or(DEFAULT_RRF_K);
+    // `similar` fuses with RRF at its own k, as the CLI does.
+    let rrf_k = params.number::<f64>("rrf_k")?.unwrap_or(if default_rrf {
+        DEFAULT_SIMILAR_RRF_K
+    } else {
+        DEFAULT_RRF_K
+    });
     if !(rrf_k > 0.0 && rrf_k.is_finite()) {
         return Err(Answer::bad(format!(
             "`rrf_k={rrf_k}` is not a positive number"
         )));
     }
-    let rrf = match params.one("fusion")? {
-        None => default_rrf,
-        Some("rrf") => true,
-        Some("linear") => false,
-        Some(v) => return Err(Answer::bad(format!("`fusion={v}`: use rrf or linear"))),
+    let fusion = match params.one("fusion")? {
+        None if default_rrf => Fusion::Rrf { k: rrf_k },
+        Some("rrf") => Fusion::Rrf { k: rrf_k },
+        Some("linear") => Fusion::Linear {
+            alpha: alpha.unwrap_or(DEFAULT_ALPHA),
+        },
+        None | Some("bounded") => Fusion::Bounded {
+            alpha: alpha.unwrap_or(DEFAULT_BOUNDED_ALPHA),
+        },
+        Some(v) => {
+            return Err(Answer::bad(format!(
+                "`fusion={v}`: use bounded, linear or rrf"
+            )));
+        }
     };
     let years = params
         .one("year")?
@@ -238,11 +256,7 @@ fn listed(params: &Params, default_rrf: bool) -> Result<Listed, Answer> {
         options: SearchOptions {
             limit,
             mode,
-            fusion: if rrf {
-                Fusion::Rrf { k: rrf_k }
-            } else {
-                Fusion::Linear { alpha }
-            },
+            fusion,
             depth: engine::DEFAULT_DEPTH,
             filter: Filter {
                 years,

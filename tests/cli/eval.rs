@@ -17,7 +17,13 @@ fn shipped_judgments_show_fusion_beating_both_legs() {
     assert_eq!(report["split"], "test");
     assert!(report["queries"].as_u64().expect("queries") >= 45);
     let ndcg = |mode: &str| report["runs"][mode]["ndcg@10"].as_f64().expect("ndcg@10");
-    for mode in ["keyword", "semantic", "hybrid-rrf", "hybrid-linear"] {
+    for mode in [
+        "keyword",
+        "semantic",
+        "hybrid-rrf",
+        "hybrid-linear",
+        "default",
+    ] {
         for metric in ["ndcg@10", "mrr@10", "recall@100", "map@100"] {
             let v = report["runs"][mode][metric].as_f64().expect(metric);
             assert!((0.0..=1.0).contains(&v), "{mode} {metric} {v}");
@@ -29,11 +35,27 @@ fn shipped_judgments_show_fusion_beating_both_legs() {
     );
     // The run plain `mmsearch QUERY` uses is named, and it beats both legs.
     let default = report["default_run"].as_str().expect("default_run");
-    assert_eq!(default, "hybrid-linear");
+    assert_eq!(default, "default");
     assert!(
         ndcg(default) > ndcg("keyword") && ndcg(default) > ndcg("semantic"),
         "{report}"
     );
+    // Every query kind is reported on its own, and together they are the set.
+    let categories = report["categories"].as_object().expect("categories");
+    let names: Vec<&str> = categories.keys().map(String::as_str).collect();
+    assert_eq!(names, ["author", "exact", "paraphrase", "topical"]);
+    let total: u64 = categories
+        .values()
+        .map(|c| c["queries"].as_u64().expect("queries"))
+        .sum();
+    assert_eq!(Some(total), report["queries"].as_u64());
+    // The default is at least the better single leg on every kind of query.
+    for (name, category) in categories {
+        let ndcg = |mode: &str| category["runs"][mode]["ndcg@10"].as_f64().expect("ndcg");
+        let best = ndcg("keyword").max(ndcg("semantic"));
+        assert!(ndcg("default") >= best, "{name}: {category}");
+    }
+    assert_eq!(report["default_fusion"]["method"], "bounded");
 }
 
 /// A six-document BEIR collection where each query has one right answer.
@@ -137,6 +159,65 @@ fn beir_collection_is_indexed_once_evaluated_and_written_as_trec_runs() {
     std::fs::write(beir.path().join("corpus.jsonl"), corpus).expect("write");
     let report = eval_json(&["--beir", beir_dir], index.path());
     assert_eq!(report["documents"], 7);
+}
+
+#[test]
+fn several_sets_are_evaluated_into_one_summary() {
+    let beir = tempfile::tempdir().expect("temp dir");
+    tiny_beir(beir.path());
+    let index = tempfile::tempdir().expect("temp dir");
+    let runs = tempfile::tempdir().expect("temp dir");
+    let beir_dir = beir.path().to_str().expect("utf-8 path");
+    let args = ["--shipped", "--beir", beir_dir];
+    let mut with_runs = args.to_vec();
+    with_runs.extend(["--run-out", runs.path().to_str().expect("utf-8")]);
+    let report = eval_json(&with_runs, index.path());
+    assert_eq!(report["default_run"], "default");
+    let sets = report["sets"].as_array().expect("sets");
+    assert_eq!(sets.len(), 2, "{report}");
+    assert_eq!(sets[0]["collection"], "shipped list");
+    assert_eq!(sets[1]["documents"], 6);
+    for set in sets {
+        for mode in [
+            "keyword",
+            "semantic",
+            "hybrid-rrf",
+            "hybrid-linear",
+            "default",
+        ] {
+            assert!(set["runs"][mode]["ndcg@10"].is_f64(), "{mode}: {set}");
+        }
+        let best = set["best_leg"].as_str().expect("best_leg");
+        assert!(["keyword", "semantic"].contains(&best), "{set}");
+    }
+    // Each set's run files go to a directory of its own.
+    let written: Vec<String> = std::fs::read_dir(runs.path())
+        .expect("run dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    for dir in &written {
+        let trec = runs.path().join(dir).join("default.trec");
+        assert!(trec.is_file(), "{}", trec.display());
+        assert!(runs.path().join(dir).join("legs.jsonl").is_file());
+    }
+
+    // The table: one line per set and per shipped category, the default marked.
+    let mut all = vec!["eval"];
+    all.extend_from_slice(&args);
+    let out = run(index.path(), &all);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let text = out.stdout;
+    assert!(text.contains("default*"), "{text}");
+    for line in [
+        "shipped list (test)",
+        "  paraphrase",
+        "  exact",
+        "mean over sets",
+    ] {
+        assert!(text.lines().any(|l| l.starts_with(line)), "{line}: {text}");
+    }
 }
 
 #[test]

@@ -57,6 +57,23 @@ fn related_papers_from_three_sections_look_right() {
 }
 
 #[test]
+fn similar_gives_the_same_list_every_time() {
+    // Each run is a new process (a new hash seed): the keyword leg alone and
+    // the fused list must come back identical, order and scores, every time.
+    for mode in ["keyword", "hybrid"] {
+        for papers in [&["LLaVA-PruMerge"][..], &["MovieChat", "2307.16449"][..]] {
+            let mut args = vec!["similar", "--json", "-n", "40", "--mode", mode];
+            args.extend_from_slice(papers);
+            let first = run_json(&args);
+            assert!(ids(&first).len() >= 20, "{mode} {papers:?}: {first}");
+            for _ in 0..3 {
+                assert_eq!(run_json(&args), first, "{mode} {papers:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn similar_never_returns_the_paper_or_an_entry_merged_into_it() {
     let cases = [
         ("arxiv2023-otterhd", "arxiv2023-otterhd"),
@@ -241,6 +258,27 @@ fn explain_adds_up() {
             "{e}"
         );
         assert_eq!(e["fusion"]["alpha"], 0.3);
+    }
+    // The default, bounded fusion: each part is the leg's weight times its
+    // score over what it could be at most (cosine: 1), and they add up.
+    let doc = search_json(&["--explain", "-n", "8", "state space models for vision"]);
+    for hit in doc["hits"].as_array().expect("hits") {
+        let e = &hit["explain"];
+        assert_eq!(e["fusion"]["method"], "bounded", "{e}");
+        let alpha = e["fusion"]["alpha"].as_f64().expect("alpha");
+        let parts: f64 = ["keyword", "semantic"]
+            .iter()
+            .filter_map(|l| e[*l]["contribution"].as_f64())
+            .sum();
+        let score = hit["score"].as_f64().expect("score");
+        assert!((parts - score).abs() < 1e-9, "{e}");
+        if let Some(cosine) = e["semantic"]["score"].as_f64() {
+            let part = e["semantic"]["contribution"].as_f64().expect("part");
+            assert!((part - alpha * cosine).abs() < 1e-6, "{e}");
+        }
+        if let Some(part) = e["keyword"]["contribution"].as_f64() {
+            assert!((0.0..=1.0 - alpha + 1e-9).contains(&part), "{e}");
+        }
     }
 }
 
