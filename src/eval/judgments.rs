@@ -34,7 +34,7 @@ pub struct Judgments {
 /// The category a query kind is reported under: the shipped judgments'
 /// `topic`, `method` and `problem` queries are all "topical"; other kinds
 /// (`exact`, `author`, `paraphrase`) are their own category.
-pub fn category_of(kind: &str) -> &str {
+pub(crate) fn category_of(kind: &str) -> &str {
     match kind {
         "topic" | "method" | "problem" => "topical",
         other => other,
@@ -58,7 +58,7 @@ struct QueryMetadata {
 
 /// The category of each query of a BEIR `queries.jsonl` whose line has a
 /// `metadata.kind` (lines without one, or unreadable, are left out).
-pub fn parse_categories(text: &str) -> BTreeMap<String, String> {
+pub(crate) fn parse_categories(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|line| serde_json::from_str::<QueryLine>(line).ok())
         .filter_map(|q| {
@@ -116,14 +116,14 @@ impl Judgments {
 
     /// The shipped "related paper" cases: each source paper is a query whose
     /// text is the paper's id, answered by `similar`.
-    pub fn shipped_related() -> Result<Self> {
+    pub(crate) fn shipped_related() -> Result<Self> {
         let qrels = metrics::parse_qrels(SHIPPED_RELATED, "index/judgments/related.tsv")?;
         let queries = qrels.keys().map(|id| (id.clone(), id.clone())).collect();
         Judgments::new("related", queries, qrels)
     }
 
     /// Whether a BEIR directory has judgments for `split`.
-    pub fn beir_has_split(dir: &Path, split: &str) -> bool {
+    pub(crate) fn beir_has_split(dir: &Path, split: &str) -> bool {
         dir.join("qrels").join(format!("{split}.tsv")).is_file()
     }
 

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 
 /// qid -> docid -> graded relevance (0 = judged non-relevant).
-pub type Qrels = BTreeMap<String, BTreeMap<String, i32>>;
+pub(crate) type Qrels = BTreeMap<String, BTreeMap<String, i32>>;
 
 /// qid -> ranked list best first: (docid, score).
 ///
@@ -24,7 +24,7 @@ pub type Run = BTreeMap<String, Vec<(String, f64)>>;
 
 /// The four figures reported per run, for one query or averaged over queries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
-pub struct Scores {
+pub(crate) struct Scores {
     /// Ndcg at 10.
     #[serde(rename = "ndcg@10")]
     pub ndcg_at_10: f64,
@@ -59,7 +59,7 @@ fn is_relevant(rel: i32) -> bool {
 /// - Recall@100: relevant documents in the top 100 / all relevant documents.
 /// - MAP@100: sum of precision at the rank of each relevant document in the
 ///   top 100, divided by all relevant documents.
-pub fn score_query(ranked: &[String], judged: &BTreeMap<String, i32>) -> Scores {
+pub(crate) fn score_query(ranked: &[String], judged: &BTreeMap<String, i32>) -> Scores {
     let num_rel = judged.values().filter(|&&r| is_relevant(r)).count();
     if num_rel == 0 {
         return Scores::default();
@@ -121,7 +121,7 @@ pub fn score_query(ranked: &[String], judged: &BTreeMap<String, i32>) -> Scores 
 /// Run entries for queries absent from `qrels` are ignored. With no query to
 /// average the result is all zeros and a count of 0, which callers should treat
 /// as an error (wrong qrels file or split).
-pub fn evaluate(run: &Run, qrels: &Qrels) -> (Scores, usize) {
+pub(crate) fn evaluate(run: &Run, qrels: &Qrels) -> (Scores, usize) {
     let mut sum = Scores::default();
     let mut n = 0usize;
     for (qid, judged) in qrels {
@@ -162,7 +162,7 @@ pub fn evaluate(run: &Run, qrels: &Qrels) -> (Scores, usize) {
 /// Blank lines are skipped. Relevance must be an integer (`1.0` is accepted as
 /// 1). A judgement repeated with a different relevance is an error, since it is
 /// ambiguous. `name` (usually the file path) prefixes error messages.
-pub fn parse_qrels(text: &str, name: &str) -> Result<Qrels> {
+pub(crate) fn parse_qrels(text: &str, name: &str) -> Result<Qrels> {
     let err = |line_no: usize, message: String| Error::Source {
         path: PathBuf::from(name),
         message: format!("line {line_no}: {message}"),
@@ -277,7 +277,7 @@ fn check_id(kind: &str, id: &str) -> io::Result<()> {
 ///
 /// Fails with `InvalidInput` on an empty or whitespace-containing qid, docid or
 /// tag, or if a query's scores are so low that no lower f32 remains.
-pub fn write_trec_run(out: &mut impl Write, run: &Run, tag: &str) -> io::Result<()> {
+pub(crate) fn write_trec_run(out: &mut impl Write, run: &Run, tag: &str) -> io::Result<()> {
     check_id("run tag", tag)?;
     for (qid, ranked) in run {
         check_id("query id", qid)?;
@@ -320,7 +320,7 @@ pub fn write_trec_run(out: &mut impl Write, run: &Run, tag: &str) -> io::Result<
 /// order. Judgements with rel <= 0 are kept (they are still "judged").
 ///
 /// Fails with `InvalidInput` on an empty or whitespace-containing id.
-pub fn write_trec_qrels(out: &mut impl Write, qrels: &Qrels) -> io::Result<()> {
+pub(crate) fn write_trec_qrels(out: &mut impl Write, qrels: &Qrels) -> io::Result<()> {
     for (qid, judged) in qrels {
         check_id("query id", qid)?;
         for (docid, rel) in judged {

@@ -27,11 +27,11 @@ pub use judgments::{
 pub use tune::{RRF_K_GRID, TrainSet, Tuning, alpha_grid, tune};
 
 /// Evaluation cut-off: Recall@100 and MAP@100 need 100 results per query.
-pub const EVAL_DEPTH: usize = 100;
+pub(crate) const EVAL_DEPTH: usize = 100;
 
 /// A named ranking configuration, as it appears in reports and run files.
 #[derive(Debug, Clone)]
-pub struct Variant {
+pub(crate) struct Variant {
     /// Str.
     pub name: &'static str,
     /// Options.
@@ -41,7 +41,7 @@ pub struct Variant {
 /// The runs every report shows, in this order: each leg alone, the two
 /// fusions with the parameters given, and `default`, exactly what plain
 /// `mmsearch QUERY` (or `similar`) does.
-pub const RUN_NAMES: [&str; 5] = [
+pub(crate) const RUN_NAMES: [&str; 5] = [
     "keyword",
     "semantic",
     "hybrid-rrf",
@@ -50,11 +50,11 @@ pub const RUN_NAMES: [&str; 5] = [
 ];
 
 /// The name of the run that is the shipped default.
-pub const DEFAULT_RUN: &str = "default";
+pub(crate) const DEFAULT_RUN: &str = "default";
 
 /// The configurations of [`RUN_NAMES`]: RRF at `rrf_k`, linear at `alpha`,
 /// and `default` fusing as the default does.
-pub fn standard_variants(rrf_k: f64, alpha: f64, default: Fusion) -> Vec<Variant> {
+pub(crate) fn standard_variants(rrf_k: f64, alpha: f64, default: Fusion) -> Vec<Variant> {
     let base = SearchOptions {
         limit: EVAL_DEPTH,
         depth: DEFAULT_DEPTH.max(EVAL_DEPTH),
@@ -96,7 +96,7 @@ pub fn standard_variants(rrf_k: f64, alpha: f64, default: Fusion) -> Vec<Variant
 }
 
 /// Both legs for every judged query, computed once.
-pub fn compute_legs(
+pub(crate) fn compute_legs(
     engine: &Engine,
     judgments: &Judgments,
     events: &Events,
@@ -129,7 +129,10 @@ pub fn compute_legs(
 
 /// The legs of `similar` for every related-paper case (the query text is
 /// the source paper's id).
-pub fn compute_related_legs(engine: &Engine, judgments: &Judgments) -> Result<Vec<(String, Legs)>> {
+pub(crate) fn compute_related_legs(
+    engine: &Engine,
+    judgments: &Judgments,
+) -> Result<Vec<(String, Legs)>> {
     let options = SearchOptions {
         limit: EVAL_DEPTH,
         depth: EVAL_DEPTH,
@@ -146,7 +149,7 @@ pub fn compute_related_legs(engine: &Engine, judgments: &Judgments) -> Result<Ve
 }
 
 /// The run (document ids best first, with scores) of one variant.
-pub fn run_variant(
+pub(crate) fn run_variant(
     engine: &Engine,
     legs: &[(String, Legs)],
     options: &SearchOptions,
@@ -170,7 +173,7 @@ pub fn run_variant(
 
 /// What `mmsearch eval` reports.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     /// Collection.
     pub collection: String,
     /// The qrels split.
@@ -201,7 +204,7 @@ pub struct Report {
 
 /// The runs on the queries of one category.
 #[derive(Debug, Clone, Serialize)]
-pub struct CategoryReport {
+pub(crate) struct CategoryReport {
     /// The judged queries of the category.
     pub queries: usize,
     /// Runs.
@@ -222,7 +225,7 @@ fn best_leg(runs: &BTreeMap<String, Scores>) -> &'static str {
 
 /// FusionParams.
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct FusionParams {
+pub(crate) struct FusionParams {
     /// The RRF rank offset.
     pub rrf_k: f64,
     /// The weight of the semantic leg.
@@ -231,7 +234,7 @@ pub struct FusionParams {
 
 /// Evaluates the standard variants (`default` fusing as `default` says);
 /// optionally writes TREC run files, the qrels and the legs into `run_out`.
-pub fn evaluate(
+pub(crate) fn evaluate(
     engine: &Engine,
     collection: &str,
     judgments: &Judgments,
@@ -299,7 +302,7 @@ pub fn evaluate(
 /// Writes what each leg returned for each query, as JSON lines with paper
 /// ids (`{"query", "keyword": [[id, score]..], "semantic": .., "exact": [id..],
 /// "authored": [id..]}`), for analysis outside mmsearch.
-pub fn write_legs(path: &Path, engine: &Engine, legs: &[(String, Legs)]) -> Result<()> {
+pub(crate) fn write_legs(path: &Path, engine: &Engine, legs: &[(String, Legs)]) -> Result<()> {
     let id = |doc: usize| engine.papers().get(doc).map_or("", |p| p.id.as_str());
     write_file(path, |w| {
         for (qid, l) in legs {
@@ -338,7 +341,7 @@ fn write_file(
 
 /// What `mmsearch eval` reports on several judged sets at once.
 #[derive(Debug, Clone, Serialize)]
-pub struct MultiReport {
+pub(crate) struct MultiReport {
     /// The run that plain `mmsearch QUERY` uses (in every set's `runs`).
     pub default_run: &'static str,
     /// How that run fuses the legs.
@@ -359,7 +362,7 @@ fn fusion_label(fusion: Fusion) -> String {
 }
 
 /// The readable table of one set: every metric of every run, the default marked.
-pub fn write_table(out: &mut impl std::io::Write, report: &Report) -> std::io::Result<()> {
+pub(crate) fn write_table(out: &mut impl std::io::Write, report: &Report) -> std::io::Result<()> {
     writeln!(
         out,
         "{}: {} documents, split {}, {} queries (hybrid: RRF k={}, linear alpha={}; default: {})",
@@ -415,7 +418,7 @@ fn summary_row(
 /// One nDCG@10 table over every set (and, where the queries have kinds, every
 /// category): each run, the default (`*`) and how far it is above the better
 /// single leg (`BELOW` when it falls under it); then the tuning, if any.
-pub fn write_summary(
+pub(crate) fn write_summary(
     out: &mut impl std::io::Write,
     reports: &[Report],
     tuning: Option<&Tuning>,

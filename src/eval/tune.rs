@@ -84,7 +84,7 @@ pub fn alpha_grid() -> Vec<f64> {
 }
 
 /// Tries `fusion(value)` for every value on every set.
-pub fn choose(
+pub(crate) fn choose(
     sets: &[TrainSet<'_>],
     values: &[f64],
     fusion: impl Fn(f64) -> Fusion,
@@ -168,7 +168,7 @@ pub fn tune(sets: &[TrainSet<'_>]) -> Result<Tuning> {
 }
 
 /// The tuning, readably: what was chosen, its mean and its worst set.
-pub fn write_tuning(out: &mut impl std::io::Write, t: &Tuning) -> std::io::Result<()> {
+pub(crate) fn write_tuning(out: &mut impl std::io::Write, t: &Tuning) -> std::io::Result<()> {
     let sets: Vec<String> = t.sets.iter().map(|(c, n)| format!("{c} {n}")).collect();
     writeln!(
         out,

@@ -20,7 +20,7 @@ fn words(text: &str) -> Vec<String> {
 /// Papers (positions in `papers`) with an author whose name contains the
 /// query's words in order, case and punctuation ignored ("yu qiao",
 /// "Ming-Hsuan Yang", a bare surname). Empty when the query is no one's name.
-pub fn papers_by_named_author(query: &str, papers: &[Paper]) -> Vec<usize> {
+pub(crate) fn papers_by_named_author(query: &str, papers: &[Paper]) -> Vec<usize> {
     let query = words(query);
     if query.is_empty() || query.len() > MAX_NAME_WORDS {
         return Vec::new();

@@ -37,7 +37,7 @@ pub struct SearchOptions {
 }
 
 /// Candidates per leg: enough for Recall@100 and for fusion to reorder.
-pub const DEFAULT_DEPTH: usize = 100;
+pub(crate) const DEFAULT_DEPTH: usize = 100;
 
 impl Default for SearchOptions {
     fn default() -> Self {
@@ -133,7 +133,7 @@ impl Engine {
     /// Opens the index as it was last built, without comparing it with the
     /// sources: for when a remembered source cannot be read, so search keeps
     /// working on what it has.
-    pub fn open_built(config: &EngineConfig, mode: Mode) -> Result<Engine> {
+    pub(crate) fn open_built(config: &EngineConfig, mode: Mode) -> Result<Engine> {
         let models_dir = match embed::locate_models_dir(config.models_dir.as_deref()) {
             Ok(dir) => Some(dir),
             Err(_) if mode == Mode::Keyword => None,
@@ -172,7 +172,7 @@ impl Engine {
     }
 
     /// The query's embedding when `mode` uses the semantic leg.
-    pub fn embed_if_needed(&self, query: &str, mode: Mode) -> Result<Option<Vec<f32>>> {
+    pub(crate) fn embed_if_needed(&self, query: &str, mode: Mode) -> Result<Option<Vec<f32>>> {
         match mode {
             Mode::Keyword => Ok(None),
             Mode::Hybrid | Mode::Semantic => self.embed_query(query).map(Some),
@@ -368,7 +368,7 @@ impl Engine {
     }
 
     /// The two legs of `similar`, before fusion (evaluation reuses them).
-    pub fn similar_legs(
+    pub(crate) fn similar_legs(
         &self,
         seeds: &[usize],
         text: Option<(&str, &[f32])>,
@@ -484,7 +484,7 @@ impl Engine {
 }
 
 /// Length of a snippet in a result list.
-pub const SNIPPET_CHARS: usize = 160;
+pub(crate) const SNIPPET_CHARS: usize = 160;
 
 /// What the two legs returned for one query, best first, plus the papers
 /// the query names exactly.

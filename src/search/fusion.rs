@@ -39,18 +39,18 @@ pub enum Fusion {
 /// RRF k for `hybrid-rrf` runs and `--fusion rrf`: chosen by `mmsearch eval
 /// --tune` on SciFact's train split (809 queries), where k = 10 beat the
 /// textbook 60.
-pub const DEFAULT_RRF_K: f64 = 10.0;
+pub(crate) const DEFAULT_RRF_K: f64 = 10.0;
 /// The semantic leg's weight in min-max linear fusion (`--fusion linear`,
 /// the default until issue 12): best on SciFact train (.7308).
-pub const DEFAULT_ALPHA: f64 = 0.45;
+pub(crate) const DEFAULT_ALPHA: f64 = 0.45;
 /// The semantic leg's weight in bounded fusion, the default for search.
 /// SciFact train is flat from .2 to .35 (nDCG@10 .7313-.7323, .7313 at .3);
 /// .3 holds on every judged set and category (README, "Evaluation"),
 /// where min-max linear fell below the keyword leg on exact-name queries.
-pub const DEFAULT_BOUNDED_ALPHA: f64 = 0.3;
+pub(crate) const DEFAULT_BOUNDED_ALPHA: f64 = 0.3;
 /// RRF k for `similar`: on the 13 shipped related-paper cases k = 20
 /// (nDCG@10 .840) beat k = 10 (.829); k 20..60 all gave .826..840.
-pub const DEFAULT_SIMILAR_RRF_K: f64 = 20.0;
+pub(crate) const DEFAULT_SIMILAR_RRF_K: f64 = 20.0;
 
 impl Default for Fusion {
     fn default() -> Self {
@@ -86,7 +86,7 @@ pub struct Fused {
 /// its weight (linear fusion multiplies the normalised score by it, RRF
 /// the reciprocal rank; 1 for plain RRF) and how linear fusion normalises it.
 #[derive(Debug, Clone, Copy)]
-pub struct WeightedLeg<'a> {
+pub(crate) struct WeightedLeg<'a> {
     /// The leg's ranking, best first.
     pub ranked: &'a [(usize, f32)],
     /// The leg's weight.
@@ -107,7 +107,7 @@ pub enum Norm {
 
 /// How [`fuse_legs`] scores a leg's entry.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Method {
+pub(crate) enum Method {
     /// `weight / (k + rank)`.
     Rrf {
         /// The rank offset.
@@ -119,7 +119,7 @@ pub enum Method {
 
 /// Where one leg had a document in a fused ranking.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct LegEntry {
+pub(crate) struct LegEntry {
     /// 1-based rank in the leg.
     pub rank: usize,
     /// The leg's own score.
@@ -130,7 +130,7 @@ pub struct LegEntry {
 
 /// One document in a ranking fused from any number of legs.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusedN {
+pub(crate) struct FusedN {
     /// The document id.
     pub doc: usize,
     /// The fused score: the sum of the legs' parts.
@@ -142,7 +142,7 @@ pub struct FusedN {
 /// Fuses any number of best-first legs. Ties are broken by the best rank in
 /// any leg, then by document number, so the result is deterministic. A
 /// document listed twice by one leg counts once, at its best rank.
-pub fn fuse_legs(legs: &[WeightedLeg<'_>], method: Method) -> Vec<FusedN> {
+pub(crate) fn fuse_legs(legs: &[WeightedLeg<'_>], method: Method) -> Vec<FusedN> {
     let mut fused: Vec<FusedN> = Vec::new();
     let mut slot = std::collections::HashMap::new();
     for (leg, input) in legs.iter().enumerate() {
@@ -191,7 +191,7 @@ pub fn fuse_legs(legs: &[WeightedLeg<'_>], method: Method) -> Vec<FusedN> {
 
 impl Fusion {
     /// The method and the (keyword, semantic) weights of this two-leg fusion.
-    pub fn method_and_weights(self) -> (Method, [f64; 2]) {
+    pub(crate) fn method_and_weights(self) -> (Method, [f64; 2]) {
         match self {
             Fusion::Rrf { k } => (Method::Rrf { k }, [1.0, 1.0]),
             Fusion::Linear { alpha } | Fusion::Bounded { alpha } => {
@@ -212,7 +212,7 @@ pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion)
 /// [`fuse_legs`] over the two, with each leg's rank and part named.
 /// `keyword_bound` is the highest score the keyword leg could give (used by
 /// [`Fusion::Bounded`] only).
-pub fn fuse_bounded(
+pub(crate) fn fuse_bounded(
     keyword: &[(usize, f32)],
     semantic: &[(usize, f32)],
     keyword_bound: f32,
