@@ -187,6 +187,9 @@ pub(super) fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
 }
 
 pub(super) fn print_build_report(report: &BuildReport, config: &EngineConfig) {
+    for source in &report.sources {
+        println!("{}", print::source_line(source));
+    }
     println!(
         "indexed {} papers ({} with an abstract; embedded {}, reused {}) in {:.1} s into {}",
         report.papers,

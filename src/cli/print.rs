@@ -187,6 +187,27 @@ pub fn write_paper(out: &mut impl Write, p: &Paper) -> std::io::Result<()> {
     }
 }
 
+/// One source's line of `index`'s report: `list.md: 212 entries → 209
+/// papers, 3 skipped`.
+pub fn source_line(source: &crate::collection::SourceReport) -> String {
+    let mut line = format!(
+        "{}: {} {} → {} paper{}",
+        source.name,
+        source.entries,
+        if source.entries == 1 {
+            "entry"
+        } else {
+            "entries"
+        },
+        source.papers,
+        if source.papers == 1 { "" } else { "s" }
+    );
+    if source.skipped > 0 {
+        line.push_str(&format!(", {} skipped", source.skipped));
+    }
+    line
+}
+
 /// A BibTeX entry usable as-is: `@inproceedings` for conference tags,
 /// `@misc` with arXiv `eprint` fields otherwise.
 pub fn bibtex(p: &Paper) -> String {

@@ -20,8 +20,9 @@ pub struct Merger {
 }
 
 impl Merger {
-    /// Add.
-    pub fn add(&mut self, entry: Paper) {
+    /// Adds one entry; returns the position of the paper it became part of
+    /// (positions are stable: `finish` keeps the order).
+    pub fn add(&mut self, entry: Paper) -> usize {
         let title = normalize_key(&entry.title);
         let found = entry
             .arxiv_id
@@ -65,6 +66,7 @@ impl Merger {
         if !title.is_empty() {
             self.by_title.entry(title).or_insert(at);
         }
+        at
     }
 
     /// Finish.

@@ -27,6 +27,14 @@ use inline::*;
 use table::*;
 use text::*;
 
+/// The layouts the reader knows, for the message about a list it found no
+/// entry in (the README's reader table has an example of each).
+pub const LAYOUTS: &str = "table rows with a title column (`| [Title](url) | CVPR 2023 |`), \
+    bulleted or numbered items with a linked, bold or quoted title (`- [Title](url), Authors`, \
+    `1. **Title**. *Authors*. Venue 2023.`), citations (`* Authors. 2019. [Title](url). In ...`), \
+    blocks of a bold title line then authors, venue and links, the shipped \
+    `**(*VENUEYEAR_Tag*) Title.**` style, and HTML `<b>Title</b><br />Authors` records";
+
 /// One entry of a Markdown list, as written (not yet merged with others).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MdEntry {

@@ -20,6 +20,7 @@ mod eval;
 mod fuzz;
 mod real_lists;
 mod related;
+mod report;
 mod search;
 mod shipped_list;
 mod sources;
