@@ -81,6 +81,9 @@ pub(super) struct IndexArgs {
     /// The format of the --source files (same as --source-format).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub(super) format: Option<SourceFormat>,
+    /// List every merge: which entries became one paper, and why.
+    #[arg(long, short)]
+    pub(super) verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -182,6 +182,11 @@ pub(super) fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
     let sources = global.sources(&config, args.format, args.shipped)?;
     let events = events::for_builds(std::io::stderr().is_terminal());
     let report = build::build(&dir, &sources, &models_dir, !args.full, &events)?;
+    if args.verbose {
+        for merge in &report.merges {
+            println!("{}", print::merge_line(merge));
+        }
+    }
     print_build_report(&report, &config);
     Ok(())
 }
@@ -189,6 +194,9 @@ pub(super) fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
 pub(super) fn print_build_report(report: &BuildReport, config: &EngineConfig) {
     for source in &report.sources {
         println!("{}", print::source_line(source));
+    }
+    if let Some(line) = print::merged_line(report) {
+        println!("{line}");
     }
     println!(
         "indexed {} papers ({} with an abstract; embedded {}, reused {}) in {:.1} s into {}",

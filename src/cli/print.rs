@@ -187,25 +187,44 @@ pub fn write_paper(out: &mut impl Write, p: &Paper) -> std::io::Result<()> {
     }
 }
 
-/// One source's line of `index`'s report: `list.md: 212 entries → 209
-/// papers, 3 skipped`.
+/// One source's line of `index`'s report: `list.md: 212 entries, 3 skipped`.
 pub fn source_line(source: &crate::collection::SourceReport) -> String {
-    let mut line = format!(
-        "{}: {} {} → {} paper{}",
-        source.name,
-        source.entries,
-        if source.entries == 1 {
-            "entry"
-        } else {
-            "entries"
-        },
-        source.papers,
-        if source.papers == 1 { "" } else { "s" }
-    );
+    let mut line = format!("{}: {}", source.name, entries(source.entries));
     if source.skipped > 0 {
         line.push_str(&format!(", {} skipped", source.skipped));
     }
     line
+}
+
+fn entries(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+}
+
+/// The report's merge line, `488 entries → 476 papers, 12 merged`, when
+/// any entries were read.
+pub fn merged_line(report: &crate::index::build::BuildReport) -> Option<String> {
+    let read: usize = report.sources.iter().map(|s| s.entries).sum();
+    (read > 0).then(|| {
+        format!(
+            "{} → {} paper{}, {} merged",
+            entries(read),
+            report.papers,
+            if report.papers == 1 { "" } else { "s" },
+            report.merges.len()
+        )
+    })
+}
+
+/// One merge, for `index --verbose`: `merged zotero.bib `touvron_llama_2023`
+/// into arxiv2023-llama "LLaMA: …": same arXiv id 2302.13971`.
+pub fn merge_line(merge: &crate::collection::MergeNote) -> String {
+    format!(
+        "merged {} into {} \"{}\": {}",
+        merge.entry,
+        merge.paper,
+        one_line(&merge.title, 60),
+        merge.reason
+    )
 }
 
 /// A BibTeX entry usable as-is: `@inproceedings` for conference tags,

@@ -8,7 +8,7 @@ pub mod merge;
 pub mod sources;
 
 pub use enrichment::{Enrichment, EnrichmentRow, VenueYear};
-pub use merge::Merger;
+pub use merge::{MergeNote, Merger};
 pub use sources::{ListPath, SHIPPED_ABSTRACTS, SHIPPED_LIST, SourcePaths, Sources};
 
 use serde::Serialize;
@@ -34,6 +34,8 @@ pub struct Collection {
     pub warnings: Vec<String>,
     /// What each paper list gave, in the order given.
     pub sources: Vec<SourceReport>,
+    /// Every entry that joined a paper read before it, and why.
+    pub merges: Vec<MergeNote>,
 }
 
 /// What one source gave: a line of `index`'s report.
@@ -78,7 +80,7 @@ impl Collection {
             let mut entries = 0;
             let mut add = |paper: Paper| {
                 entries += 1;
-                positions.insert(merger.add(paper));
+                positions.insert(merger.add(paper, &list.name));
             };
             match list.format {
                 SourceFormat::Markdown => {
@@ -129,7 +131,7 @@ impl Collection {
             enrichment.extend(&file.text, &file.name, &mut found);
             keep_capped(&mut warnings, found, &file.name);
         }
-        let mut papers = merger.finish();
+        let (mut papers, merges) = merger.finish();
         for paper in &mut papers {
             enrichment.fill(paper);
         }
@@ -139,6 +141,7 @@ impl Collection {
             papers,
             warnings,
             sources: reports,
+            merges,
         })
     }
 

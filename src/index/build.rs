@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::store::{IndexDir, WriteLock};
-use crate::collection::{Collection, SourceReport, Sources};
+use crate::collection::{Collection, MergeNote, SourceReport, Sources};
 use crate::embed::{self, Embedder, ModelCard};
 use crate::error::Result;
 use crate::events::{Event, Events, Task};
@@ -29,6 +29,8 @@ pub struct BuildReport {
     pub warnings: Vec<String>,
     /// What each source gave (entries, papers, skipped).
     pub sources: Vec<SourceReport>,
+    /// Every merge of an entry into a paper read before it, and why.
+    pub merges: Vec<MergeNote>,
     /// Wall time of the build.
     pub seconds: f64,
 }
@@ -102,6 +104,7 @@ pub(crate) fn build_locked(
         reused: texts.len() - missing.len(),
         warnings: collection.warnings,
         sources: collection.sources,
+        merges: collection.merges,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -143,6 +143,7 @@ pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) ->
                 .abstract_text
                 .map(|a| a.trim().to_string())
                 .filter(|a| !a.is_empty()),
+            bibtex: None,
         };
         if let Some(url) = row.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             add_link(&mut paper, "paper", url);

@@ -845,6 +845,7 @@ impl MdEntry {
                 .map(|(label, url)| Link { label, url })
                 .collect(),
             abstract_text: self.abstract_text,
+            bibtex: None,
         }
     }
 }

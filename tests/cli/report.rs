@@ -1,6 +1,6 @@
-//! What `index` tells the user about each source: entries read, papers
-//! after merging, entries skipped (capped warnings plus a count), and a
-//! source that gives nothing is never silently dropped.
+//! What `index` tells the user: entries read and skipped per source
+//! (capped warnings plus a count), a source that gives nothing never
+//! silently dropped, how many entries merged and (`--verbose`) which and why.
 
 use std::path::{Path, PathBuf};
 
@@ -41,12 +41,17 @@ fn a_source_without_papers_beside_a_readable_one_is_a_warning() {
     );
     assert!(warning.contains("JSONL"), "{warning}");
     assert!(
-        out.stdout.contains("list.md: 0 entries → 0 papers"),
+        out.stdout.contains("list.md: 0 entries\n"),
         "{}",
         out.stdout
     );
     assert!(
-        out.stdout.contains("zotero.bib: 6 entries → 6 papers"),
+        out.stdout.contains("zotero.bib: 6 entries\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("6 entries → 6 papers, 0 merged"),
         "{}",
         out.stdout
     );
@@ -103,9 +108,86 @@ fn skipped_lines_are_warned_about_up_to_a_cap_and_counted() {
         out.stderr
     );
     assert!(
-        out.stdout
-            .contains("broken.md: 1 entry → 1 paper, 30 skipped"),
+        out.stdout.contains("broken.md: 1 entry, 30 skipped"),
         "{}",
         out.stdout
     );
+}
+
+/// Bellman's 1957 book and 1966 article stay two papers; LLaMA from the
+/// list and from Zotero (same arXiv id) is one, and `--verbose` says so.
+#[test]
+fn merges_are_counted_and_listed_with_their_reason() {
+    let files = tempfile::tempdir().expect("temp dir");
+    let bellman = write(
+        files.path(),
+        "bellman.bib",
+        "@book{bellman1957dynamic,\n  title={Dynamic Programming},\n  author={Bellman, Richard},\n  \
+         year={1957},\n  publisher={Princeton University Press}\n}\n\n\
+         @article{bellman1966dynamic,\n  title={Dynamic programming},\n  author={Bellman, Richard},\n  \
+         journal={Science},\n  volume={153},\n  number={3731},\n  pages={34--37},\n  year={1966}\n}\n",
+    );
+    let list = crate::common::shipped_file("seed-papers.md");
+    let zotero = fixture("zotero.bib");
+    let index = tempfile::tempdir().expect("temp dir");
+    let out = run(
+        index.path(),
+        &[
+            "--source",
+            s(&list),
+            "--source",
+            s(&zotero),
+            "--source",
+            s(&bellman),
+            "index",
+            "--verbose",
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    // 80 list entries (78 papers), 6 Zotero entries (LLaMA already listed), 2 Bellman.
+    assert!(
+        out.stdout.contains("88 entries → 85 papers, 3 merged"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("merged ")
+            && l.contains("zotero.bib `touvron_llama_2023` into arxiv2023-llama")
+            && l.ends_with("same arXiv id 2302.13971")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("merged "))
+            .count(),
+        3,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout
+            .lines()
+            .any(|l| l.starts_with("merged ") && l.contains("bellman")),
+        "{}",
+        out.stdout
+    );
+    let doc = crate::common::search_json_in(
+        index.path(),
+        &["--limit", "5", "dynamic programming bellman"],
+    );
+    let years: Vec<i64> = doc["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter(|h| {
+            h["title"]
+                .as_str()
+                .is_some_and(|t| t.eq_ignore_ascii_case("dynamic programming"))
+        })
+        .filter_map(|h| h["year"].as_i64())
+        .collect();
+    assert_eq!(years.len(), 2, "{doc:#}");
+    assert!(years.contains(&1957) && years.contains(&1966), "{years:?}");
 }

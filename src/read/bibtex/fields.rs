@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::names::split_authors;
-use crate::paper::{Link, Paper, arxiv_id, doi, slug};
+use crate::paper::{BibEntry, Link, Paper, arxiv_id, doi, slug};
 use crate::read::latex::clean_latex;
 
 pub(super) static YEAR: LazyLock<Regex> =
@@ -19,7 +19,7 @@ pub(super) static URL_COMMAND: LazyLock<Regex> =
 
 /// Builds a paper from one entry's fields (lower-cased names, macros
 /// expanded, LaTeX still in). `None` when it has no title.
-pub(super) fn build_paper(key: &str, fields: &[(String, String)]) -> Option<Paper> {
+pub(super) fn build_paper(kind: &str, key: &str, fields: &[(String, String)]) -> Option<Paper> {
     let raw = |name: &str| -> Option<&str> {
         fields
             .iter()
@@ -114,9 +114,23 @@ pub(super) fn build_paper(key: &str, fields: &[(String, String)]) -> Option<Pape
         doi,
         links,
         abstract_text: cleaned("abstract"),
+        bibtex: Some(BibEntry {
+            kind: kind.to_ascii_lowercase(),
+            key: key.to_string(),
+            fields: fields
+                .iter()
+                .filter(|(name, _)| !NOT_KEPT.contains(&name.as_str()))
+                .map(|(name, value)| (name.clone(), value.trim().to_string()))
+                .collect(),
+        }),
         ..Default::default()
     })
 }
+
+/// Fields not kept in the paper's `BibEntry`: the abstract is the paper's
+/// own, and reference managers' attachment and bookkeeping fields are of no
+/// use in a citation.
+const NOT_KEPT: &[&str] = &["abstract", "file", "annote", "timestamp", "owner"];
 
 pub(super) fn find_year(value: &str) -> Option<u16> {
     YEAR.captures(value)

@@ -106,7 +106,7 @@ pub fn parse_bibtex(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<P
                 let value = expand(&pair.value.v, &macros, &mut unknown);
                 fields.push((field, value));
             }
-            match build_paper(key, &fields) {
+            match build_paper(entry.v.kind.v, key, &fields) {
                 Some(paper) => papers.push(paper),
                 None => warnings.push(format!("{name}:{line}: skipped entry `{key}`: no title")),
             }
