@@ -43,7 +43,7 @@ pub fn write(
         }
         Format::Bibtex => {
             for hit in &results.hits {
-                writeln!(out, "{}", bibtex(hit.hit.paper))?;
+                writeln!(out, "{}", crate::write::bibtex::entry(hit.hit.paper))?;
             }
             Ok(())
         }
@@ -227,60 +227,6 @@ pub fn merge_line(merge: &crate::collection::MergeNote) -> String {
     )
 }
 
-/// A BibTeX entry usable as-is: `@inproceedings` for conference tags,
-/// `@misc` with arXiv `eprint` fields otherwise.
-pub fn bibtex(p: &Paper) -> String {
-    let mut fields: Vec<(&str, String)> =
-        vec![("title", format!("{{{}}}", latex_escape(&p.title)))];
-    if !p.authors.is_empty() {
-        let names: Vec<String> = p.authors.iter().map(|a| latex_escape(a)).collect();
-        fields.push(("author", names.join(" and ")));
-    }
-    if let Some(y) = p.year {
-        fields.push(("year", y.to_string()));
-    }
-    let venue = p.venue.as_deref().unwrap_or("");
-    let conference =
-        !venue.is_empty() && !matches!(venue.to_ascii_lowercase().as_str(), "arxiv" | "blog");
-    if conference {
-        fields.push(("booktitle", latex_escape(venue)));
-    }
-    if let Some(id) = &p.arxiv_id {
-        fields.push(("eprint", id.clone()));
-        fields.push(("archivePrefix", "arXiv".into()));
-    }
-    if let Some(doi) = &p.doi {
-        fields.push(("doi", doi.clone()));
-    }
-    if let Some(url) = p.main_link() {
-        fields.push(("url", url.to_string()));
-    }
-    let kind = if conference { "inproceedings" } else { "misc" };
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("  {k} = {{{v}}}"))
-        .collect();
-    format!("@{kind}{{{},\n{}\n}}\n", p.id, body.join(",\n"))
-}
-
-fn latex_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' | '%' | '$' | '#' | '_' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            '{' | '}' => {}
-            '~' => out.push_str("\\textasciitilde{}"),
-            '^' => out.push_str("\\textasciicircum{}"),
-            '\\' => out.push_str("\\textbackslash{}"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,14 +259,6 @@ mod tests {
                 "Code at https://x.y/z and \\url{https://a.b}. A \\textit{new} 2$\\times$ gain."
             ),
             "Code at  and . A new 2× gain."
-        );
-    }
-
-    #[test]
-    fn latex_special_characters_are_escaped() {
-        assert_eq!(
-            latex_escape("R&D 100% $x$ a_b {c}"),
-            "R\\&D 100\\% \\$x\\$ a\\_b c"
         );
     }
 }

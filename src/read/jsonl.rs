@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::paper::{Paper, add_link, arxiv_id, doi, slug};
+use crate::paper::{BibEntry, Link, Paper, add_link, arxiv_id, doi, slug};
 
 /// One line of a JSONL paper list. Authors and tags may be a list or one
 /// string; the year a number or a string.
@@ -32,6 +32,16 @@ struct JsonlPaper {
     tags: Option<OneOrMany>,
     #[serde(default)]
     section: Option<OneOrMany>,
+    /// `sections`, as `mmsearch export` writes it.
+    #[serde(default)]
+    sections: Option<OneOrMany>,
+    /// Every link with its label, as `mmsearch export` writes it; when
+    /// given, it is the whole list (`url`, `arxiv_id` and `doi` add none).
+    #[serde(default)]
+    links: Option<Vec<Link>>,
+    /// The BibTeX entry, as `mmsearch export` writes it.
+    #[serde(default)]
+    bibtex: Option<BibEntry>,
 }
 
 #[derive(Deserialize)]
@@ -90,10 +100,7 @@ pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) ->
         };
         let split_tags = |s: &str| s.split([',', ';']).map(str::to_string).collect();
         let mut tags = row.tags.map(|t| t.into_vec(split_tags)).unwrap_or_default();
-        if let Some(id) = row.id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
-            tags.retain(|t| t != id);
-            tags.insert(0, id.to_string());
-        }
+        let given_id = row.id.as_deref().map(str::trim).filter(|id| !id.is_empty());
         let arxiv_id = row
             .arxiv_id
             .as_deref()
@@ -105,20 +112,34 @@ pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) ->
             Some(serde_json::Value::String(s)) => s.trim().get(..4).and_then(|y| y.parse().ok()),
             _ => None,
         };
-        let id = tags
-            .first()
-            .map(|t| slug(t))
-            .or_else(|| arxiv_id.as_ref().map(|a| slug(&format!("arxiv {a}"))))
-            .or_else(|| doi.as_ref().map(|d| slug(&format!("doi {d}"))))
-            .unwrap_or_else(|| {
-                slug(
-                    &title
-                        .split_whitespace()
-                        .take(8)
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                )
-            });
+        let derived = |tags: &[String]| {
+            tags.first()
+                .map(|t| slug(t))
+                .or_else(|| arxiv_id.as_ref().map(|a| slug(&format!("arxiv {a}"))))
+                .or_else(|| doi.as_ref().map(|d| slug(&format!("doi {d}"))))
+                .unwrap_or_else(|| {
+                    slug(
+                        &title
+                            .split_whitespace()
+                            .take(8)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )
+                })
+        };
+        // An `id` is the paper's id; it also becomes its first tag (so the
+        // name survives a merge) unless a tag or the usual derivation gives
+        // that id already, as in a file `mmsearch export` wrote.
+        let id = match given_id.map(|given| (given, slug(given))) {
+            Some((given, wanted)) if !wanted.is_empty() => {
+                if derived(&tags) != wanted && !tags.iter().any(|t| slug(t) == wanted) {
+                    tags.retain(|t| t != given);
+                    tags.insert(0, given.to_string());
+                }
+                wanted
+            }
+            _ => derived(&tags),
+        };
         let mut paper = Paper {
             id,
             tags,
@@ -133,7 +154,8 @@ pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) ->
                 .filter(|v| !v.is_empty()),
             year,
             sections: row
-                .section
+                .sections
+                .or(row.section)
                 .map(|s| s.into_vec(|s| vec![s.to_string()]))
                 .unwrap_or_default(),
             arxiv_id: None,
@@ -143,19 +165,28 @@ pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) ->
                 .abstract_text
                 .map(|a| a.trim().to_string())
                 .filter(|a| !a.is_empty()),
-            bibtex: None,
+            bibtex: row.bibtex,
         };
-        if let Some(url) = row.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-            add_link(&mut paper, "paper", url);
-        }
-        if let Some(id) = arxiv_id {
-            if paper.arxiv_id.is_none() {
-                add_link(&mut paper, "arXiv", &format!("https://arxiv.org/abs/{id}"));
+        if let Some(links) = row.links {
+            for link in links {
+                if !link.url.trim().is_empty() {
+                    add_link(&mut paper, &link.label, link.url.trim());
+                }
             }
-            paper.arxiv_id = Some(id);
-        }
-        if let Some(doi) = doi {
-            add_link(&mut paper, "doi", &format!("https://doi.org/{doi}"));
+            paper.arxiv_id = arxiv_id.or(paper.arxiv_id);
+        } else {
+            if let Some(url) = row.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                add_link(&mut paper, "paper", url);
+            }
+            if let Some(id) = arxiv_id {
+                if paper.arxiv_id.is_none() {
+                    add_link(&mut paper, "arXiv", &format!("https://arxiv.org/abs/{id}"));
+                }
+                paper.arxiv_id = Some(id);
+            }
+            if let Some(doi) = doi {
+                add_link(&mut paper, "doi", &format!("https://doi.org/{doi}"));
+            }
         }
         papers.push(paper);
     }

@@ -215,7 +215,7 @@ fn list_reader(input: &[u8]) -> Seen {
             paper.id
         );
         let _ = paper.main_link();
-        let bib = mmsearch::cli::print::bibtex(paper);
+        let bib = mmsearch::write::bibtex::entry(paper);
         assert!(bib.starts_with('@'), "{bib}");
     }
     // An arXiv answer is untrusted input too: records with ids, or a

@@ -17,6 +17,7 @@ mod crash_safety;
 mod enrich;
 mod errors;
 mod eval;
+mod export;
 mod fuzz;
 mod real_lists;
 mod related;

@@ -98,11 +98,18 @@ pub(super) fn build_paper(kind: &str, key: &str, fields: &[(String, String)]) ->
         s if s.is_empty() => slug(&title),
         s => s,
     };
-    let tags = if key.is_empty() {
+    let mut tags = if key.is_empty() {
         Vec::new()
     } else {
         vec![key.to_string()]
     };
+    // biblatex's `ids`: other keys the entry answers to (`mmsearch export`
+    // writes those of entries merged into it).
+    for alias in raw("ids").unwrap_or("").split(',').map(str::trim) {
+        if !alias.is_empty() && !tags.iter().any(|t| t == alias) {
+            tags.push(alias.to_string());
+        }
+    }
     Some(Paper {
         id,
         tags,
@@ -130,7 +137,8 @@ pub(super) fn build_paper(kind: &str, key: &str, fields: &[(String, String)]) ->
 /// Fields not kept in the paper's `BibEntry`: the abstract is the paper's
 /// own, and reference managers' attachment and bookkeeping fields are of no
 /// use in a citation.
-const NOT_KEPT: &[&str] = &["abstract", "file", "annote", "timestamp", "owner"];
+/// `ids` is read into the paper's tags.
+const NOT_KEPT: &[&str] = &["abstract", "file", "annote", "timestamp", "owner", "ids"];
 
 pub(super) fn find_year(value: &str) -> Option<u16> {
     YEAR.captures(value)

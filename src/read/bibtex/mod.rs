@@ -122,5 +122,16 @@ pub fn parse_bibtex(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<P
     papers
 }
 
+/// The paper a stored BibTeX entry reads as on its own (what a writer
+/// compares with the merged paper to know what other sources added).
+pub fn paper_of_entry(entry: &crate::paper::BibEntry) -> Option<Paper> {
+    let fields: Vec<(String, String)> = entry
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    build_paper(&entry.kind, &entry.key, &fields)
+}
+
 #[cfg(test)]
 mod tests;
