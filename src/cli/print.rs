@@ -174,6 +174,9 @@ pub fn write_paper(out: &mut impl Write, p: &Paper) -> std::io::Result<()> {
         writeln!(out, "  DOI:      {doi}")?;
     }
     writeln!(out, "  authors:  {}", p.authors.join(", "))?;
+    if !p.keywords.is_empty() {
+        writeln!(out, "  keywords: {}", p.keywords.join(", "))?;
+    }
     for link in &p.links {
         writeln!(out, "  {:<9} {}", format!("{}:", link.label), link.url)?;
     }

@@ -198,6 +198,11 @@ fn absorb(into: &mut Paper, other: Paper) {
     into.venue = into.venue.take().or(other.venue);
     into.year = into.year.or(other.year);
     into.bibtex = into.bibtex.take().or(other.bibtex);
+    for keyword in other.keywords {
+        if !into.keywords.contains(&keyword) {
+            into.keywords.push(keyword);
+        }
+    }
 }
 
 /// Two different papers can share an id (a tag slug, a citation key); the

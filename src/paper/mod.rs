@@ -45,6 +45,10 @@ pub struct Paper {
     /// and so a book is never merged with an article of the same title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bibtex: Option<BibEntry>,
+    /// Subject keywords (BibTeX `keywords`, JSONL `keywords`), searched and
+    /// shown by `show`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
 }
 
 /// One BibTeX entry as written.

@@ -43,6 +43,7 @@ pub fn parse_beir_corpus(text: &str, name: &str) -> Result<Vec<Paper>> {
             links: Vec::new(),
             abstract_text: (!text.is_empty()).then_some(text),
             bibtex: None,
+            keywords: Vec::new(),
         });
     }
     Ok(papers)

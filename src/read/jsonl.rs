@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use crate::paper::{BibEntry, Link, Paper, add_link, arxiv_id, doi, slug};
+use crate::read::markdown::decode_entities;
 
 /// One line of a JSONL paper list. Authors and tags may be a list or one
 /// string; the year a number or a string.
@@ -39,6 +40,9 @@ struct JsonlPaper {
     /// given, it is the whole list (`url`, `arxiv_id` and `doi` add none).
     #[serde(default)]
     links: Option<Vec<Link>>,
+    /// Subject keywords: a list or one comma-separated string.
+    #[serde(default)]
+    keywords: Option<OneOrMany>,
     /// The BibTeX entry, as `mmsearch export` writes it.
     #[serde(default)]
     bibtex: Option<BibEntry>,
@@ -86,7 +90,12 @@ pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) ->
         let title = row
             .title
             .as_deref()
-            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|t| {
+                decode_entities(t)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default();
         if title.is_empty() {
             warnings.push(format!("{name}:{}: skipped a paper without a title", n + 1));
@@ -150,7 +159,7 @@ pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) ->
                 .unwrap_or_default(),
             venue: row
                 .venue
-                .map(|v| v.trim().to_string())
+                .map(|v| decode_entities(v.trim()))
                 .filter(|v| !v.is_empty()),
             year,
             sections: row
@@ -166,6 +175,10 @@ pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) ->
                 .map(|a| a.trim().to_string())
                 .filter(|a| !a.is_empty()),
             bibtex: row.bibtex,
+            keywords: row
+                .keywords
+                .map(|k| k.into_vec(split_tags))
+                .unwrap_or_default(),
         };
         if let Some(links) = row.links {
             for link in links {

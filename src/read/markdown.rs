@@ -22,6 +22,8 @@ mod table;
 mod tests;
 mod text;
 
+pub(crate) use inline::decode_entities;
+
 use entry::*;
 use inline::*;
 use table::*;
@@ -846,6 +848,7 @@ impl MdEntry {
                 .collect(),
             abstract_text: self.abstract_text,
             bibtex: None,
+            keywords: Vec::new(),
         }
     }
 }

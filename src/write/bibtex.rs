@@ -88,6 +88,9 @@ fn as_written(p: &Paper, bib: &BibEntry) -> (String, String, Vec<(String, String
     {
         set("doi", d.clone());
     }
+    if read.keywords != p.keywords && !p.keywords.is_empty() {
+        set("keywords", escape(&p.keywords.join(", ")));
+    }
     if read.arxiv_id != p.arxiv_id
         && let Some(id) = &p.arxiv_id
     {
@@ -132,6 +135,9 @@ fn inferred(p: &Paper) -> (String, String, Vec<(String, String)>) {
     }
     if let Some(url) = p.main_link() {
         fields.push(("url".into(), url.replace(['{', '}'], "")));
+    }
+    if !p.keywords.is_empty() {
+        fields.push(("keywords".into(), escape(&p.keywords.join(", "))));
     }
     (kind.to_string(), p.id.clone(), fields)
 }

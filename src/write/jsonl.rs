@@ -24,6 +24,8 @@ struct Row<'a> {
     links: &'a [Link],
     #[serde(rename = "abstract")]
     abstract_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    keywords: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     bibtex: Option<&'a BibEntry>,
 }
@@ -43,6 +45,7 @@ pub fn write_row(out: &mut impl Write, p: &Paper) -> std::io::Result<()> {
         url: p.main_link(),
         links: &p.links,
         abstract_text: p.abstract_text.as_deref(),
+        keywords: &p.keywords,
         bibtex: p.bibtex.as_ref(),
     };
     serde_json::to_writer(&mut *out, &row)?;

@@ -121,6 +121,9 @@ pub(super) fn build_paper(kind: &str, key: &str, fields: &[(String, String)]) ->
         doi,
         links,
         abstract_text: cleaned("abstract"),
+        keywords: cleaned("keywords")
+            .map(|k| split_keywords(&k))
+            .unwrap_or_default(),
         bibtex: Some(BibEntry {
             kind: kind.to_ascii_lowercase(),
             key: key.to_string(),
@@ -139,6 +142,17 @@ pub(super) fn build_paper(kind: &str, key: &str, fields: &[(String, String)]) ->
 /// use in a citation.
 /// `ids` is read into the paper's tags.
 const NOT_KEPT: &[&str] = &["abstract", "file", "annote", "timestamp", "owner", "ids"];
+
+/// `keywords = {a, b; c}` → `["a", "b", "c"]`, each once.
+pub(crate) fn split_keywords(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in text.split([',', ';']).map(str::trim) {
+        if !word.is_empty() && !out.iter().any(|w| w.eq_ignore_ascii_case(word)) {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
 
 pub(super) fn find_year(value: &str) -> Option<u16> {
     YEAR.captures(value)
