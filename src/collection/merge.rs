@@ -210,6 +210,10 @@ fn absorb(into: &mut Paper, other: Paper) {
 pub(crate) fn unique_ids(papers: &mut [Paper]) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for paper in papers.iter_mut() {
+        // A title of punctuation alone slugs to nothing; an id never does.
+        if paper.id.is_empty() {
+            paper.id = "paper".into();
+        }
         let count = seen.entry(paper.id.clone()).or_insert(0);
         *count += 1;
         if *count > 1 {

@@ -110,11 +110,21 @@ pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) ->
         let split_tags = |s: &str| s.split([',', ';']).map(str::to_string).collect();
         let mut tags = row.tags.map(|t| t.into_vec(split_tags)).unwrap_or_default();
         let given_id = row.id.as_deref().map(str::trim).filter(|id| !id.is_empty());
-        let arxiv_id = row
+        let given_arxiv = row
             .arxiv_id
             .as_deref()
-            .and_then(|text| arxiv_id::parse(text).or_else(|| arxiv_id::find(text)))
-            .or_else(|| row.url.as_deref().and_then(arxiv_id::find));
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let parsed =
+            given_arxiv.and_then(|text| arxiv_id::parse(text).or_else(|| arxiv_id::find(text)));
+        if let (Some(text), None) = (given_arxiv, &parsed) {
+            warnings.push(format!(
+                "{name}:{}: arxiv_id {:?} is not an arXiv id; ignored",
+                n + 1,
+                text.chars().take(60).collect::<String>()
+            ));
+        }
+        let arxiv_id = parsed.or_else(|| row.url.as_deref().and_then(arxiv_id::find));
         let doi = row.doi.as_deref().and_then(doi::parse);
         let year = match &row.year {
             Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|y| u16::try_from(y).ok()),

@@ -810,7 +810,9 @@ impl MdEntry {
     /// shipped style), else the arXiv id, else the DOI, else the title's
     /// first eight words; the heading path becomes one section,
     /// `Papers / Faster Inference`.
-    pub fn into_paper(self) -> Paper {
+    pub fn into_paper(mut self) -> Paper {
+        // A tag with nothing to make an id of (`(*_*)`) is not a tag.
+        self.tag = self.tag.filter(|t| !slug(t).is_empty());
         let id = self
             .tag
             .as_deref()
