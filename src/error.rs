@@ -84,7 +84,8 @@ pub enum Error {
 pub enum ArxivError {
     /// The API could not be reached at all (offline, DNS, refused): a run stops.
     #[error(
-        "cannot reach the arXiv API at {url} ({message}); search keeps working with what mmsearch already has"
+        "cannot reach the arXiv API at {url} ({}); search keeps working with what mmsearch already has",
+        one_line(.message)
     )]
     Offline {
         /// The endpoint.
@@ -94,11 +95,17 @@ pub enum ArxivError {
     },
     /// The API answered, but not usefully (HTTP errors after retries,
     /// malformed XML): this request is given up, a run goes on.
-    #[error("arXiv API: {0}")]
+    #[error("arXiv API: {}", one_line(.0))]
     Answer(String),
     /// Some requests of a run failed (reported above); what was fetched is kept.
     #[error("arXiv API: {0} request(s) failed (above); run `mmsearch enrich` again to retry them")]
     Incomplete(usize),
+}
+
+/// An error message is one line: a server's answer or a network error may
+/// span several.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn unreadable(source: &std::io::Error, remembered: bool) -> String {
@@ -133,7 +140,7 @@ impl Error {
     /// An arXiv answer that is not usable.
     pub fn arxiv(message: impl Into<String>) -> Self {
         Error::Arxiv {
-            kind: ArxivError::Answer(message.into()),
+            kind: ArxivError::Answer(one_line(&message.into())),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod paper;
 pub mod read;
 pub mod search;
 pub mod serve;
+pub mod write;
 
 pub use error::{Error, Result};
 pub use events::{Event, Events};

@@ -3,7 +3,12 @@
 
 fn main() {
     if let Err(e) = mmsearch::cli::run() {
-        eprintln!("mmsearch: error: {e}");
+        // One line whatever a message quotes (a server's answer, a file's text).
+        let message = e.to_string();
+        eprintln!(
+            "mmsearch: error: {}",
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
         std::process::exit(2);
     }
 }

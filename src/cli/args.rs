@@ -17,6 +17,7 @@ use crate::read::SourceFormat;
 use crate::search::engine::{self, Engine, EngineConfig, Mode, SearchOptions};
 use crate::search::filter::Filter;
 use crate::search::fusion::{DEFAULT_ALPHA, DEFAULT_BOUNDED_ALPHA, Fusion};
+use crate::write::ExportFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +59,9 @@ pub(super) enum Command {
     },
     /// Measure retrieval quality (nDCG@10, MRR@10, Recall@100, MAP@100) on judged queries.
     Eval(EvalArgs),
+    /// Write the whole collection: JSONL (reads back as the same collection), BibTeX (your
+    /// citation keys, entry types and fields kept) or Markdown in the shipped list's style.
+    Export(ExportArgs),
     /// Serve the HTTP API and the web page over one loaded engine; `mmsearch QUERY`, `similar`
     /// and `show` then answer through it.
     Serve(ServeArgs),
@@ -81,6 +85,9 @@ pub(super) struct IndexArgs {
     /// The format of the --source files (same as --source-format).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub(super) format: Option<SourceFormat>,
+    /// List every merge: which entries became one paper, and why.
+    #[arg(long, short)]
+    pub(super) verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +209,16 @@ pub(super) struct SimilarArgs {
     pub(super) text: Option<String>,
     #[command(flatten)]
     pub(super) results: ResultArgs,
+}
+
+#[derive(Debug, Args)]
+pub(super) struct ExportArgs {
+    /// What to write.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub(super) format: ExportFormat,
+    /// Write to FILE (replaced whole, only when complete) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(super) out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -154,6 +154,47 @@ pub(super) fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
     finish_output(written.and_then(|_| out.flush()))
 }
 
+pub(super) fn export(args: &ExportArgs, global: &GlobalArgs) -> Result<()> {
+    let config = global.config()?;
+    let engine = global.open(&config, Mode::Keyword)?;
+    let papers = engine.papers();
+    match &args.out {
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            finish_output(
+                crate::write::write(&mut out, args.format, papers).and_then(|_| out.flush()),
+            )
+        }
+        Some(path) => {
+            // Written beside the target and renamed over it, so FILE is
+            // either as before or complete.
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "export".into());
+            let partial = path.with_file_name(format!(".{name}.partial"));
+            let written = std::fs::File::create(&partial)
+                .and_then(|file| {
+                    let mut out = std::io::BufWriter::new(file);
+                    crate::write::write(&mut out, args.format, papers)?;
+                    out.into_inner().map_err(|e| e.into_error())?.sync_all()
+                })
+                .and_then(|()| std::fs::rename(&partial, path));
+            if written.is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+            written.map_err(|e| Error::io(path.clone(), e))?;
+            eprintln!(
+                "mmsearch: exported {} papers to {}",
+                papers.len(),
+                path.display()
+            );
+            Ok(())
+        }
+    }
+}
+
 /// Prints a result list in the chosen format; snippets only for real queries.
 pub(super) fn print_hits(
     engine: &Engine,
@@ -182,11 +223,22 @@ pub(super) fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
     let sources = global.sources(&config, args.format, args.shipped)?;
     let events = events::for_builds(std::io::stderr().is_terminal());
     let report = build::build(&dir, &sources, &models_dir, !args.full, &events)?;
+    if args.verbose {
+        for merge in &report.merges {
+            println!("{}", print::merge_line(merge));
+        }
+    }
     print_build_report(&report, &config);
     Ok(())
 }
 
 pub(super) fn print_build_report(report: &BuildReport, config: &EngineConfig) {
+    for source in &report.sources {
+        println!("{}", print::source_line(source));
+    }
+    if let Some(line) = print::merged_line(report) {
+        println!("{line}");
+    }
     println!(
         "indexed {} papers ({} with an abstract; embedded {}, reused {}) in {:.1} s into {}",
         report.papers,

@@ -32,6 +32,7 @@ pub fn run() -> Result<()> {
         }
         Some(Command::Eval(args)) => eval(args, &cli.global),
         Some(Command::Serve(args)) => serve(args, &cli.global),
+        Some(Command::Export(args)) => export(args, &cli.global),
         None => search(&cli.search, &cli.global),
     }
 }

@@ -43,7 +43,7 @@ pub fn write(
         }
         Format::Bibtex => {
             for hit in &results.hits {
-                writeln!(out, "{}", bibtex(hit.hit.paper))?;
+                writeln!(out, "{}", crate::write::bibtex::entry(hit.hit.paper))?;
             }
             Ok(())
         }
@@ -174,6 +174,9 @@ pub(crate) fn write_paper(out: &mut impl Write, p: &Paper) -> std::io::Result<()
         writeln!(out, "  DOI:      {doi}")?;
     }
     writeln!(out, "  authors:  {}", p.authors.join(", "))?;
+    if !p.keywords.is_empty() {
+        writeln!(out, "  keywords: {}", p.keywords.join(", "))?;
+    }
     for link in &p.links {
         writeln!(out, "  {:<9} {}", format!("{}:", link.label), link.url)?;
     }
@@ -187,58 +190,44 @@ pub(crate) fn write_paper(out: &mut impl Write, p: &Paper) -> std::io::Result<()
     }
 }
 
-/// A BibTeX entry usable as-is: `@inproceedings` for conference tags,
-/// `@misc` with arXiv `eprint` fields otherwise.
-pub fn bibtex(p: &Paper) -> String {
-    let mut fields: Vec<(&str, String)> =
-        vec![("title", format!("{{{}}}", latex_escape(&p.title)))];
-    if !p.authors.is_empty() {
-        let names: Vec<String> = p.authors.iter().map(|a| latex_escape(a)).collect();
-        fields.push(("author", names.join(" and ")));
+/// One source's line of `index`'s report: `list.md: 212 entries, 3 skipped`.
+pub fn source_line(source: &crate::collection::SourceReport) -> String {
+    let mut line = format!("{}: {}", source.name, entries(source.entries));
+    if source.skipped > 0 {
+        line.push_str(&format!(", {} skipped", source.skipped));
     }
-    if let Some(y) = p.year {
-        fields.push(("year", y.to_string()));
-    }
-    let venue = p.venue.as_deref().unwrap_or("");
-    let conference =
-        !venue.is_empty() && !matches!(venue.to_ascii_lowercase().as_str(), "arxiv" | "blog");
-    if conference {
-        fields.push(("booktitle", latex_escape(venue)));
-    }
-    if let Some(id) = &p.arxiv_id {
-        fields.push(("eprint", id.clone()));
-        fields.push(("archivePrefix", "arXiv".into()));
-    }
-    if let Some(doi) = &p.doi {
-        fields.push(("doi", doi.clone()));
-    }
-    if let Some(url) = p.main_link() {
-        fields.push(("url", url.to_string()));
-    }
-    let kind = if conference { "inproceedings" } else { "misc" };
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("  {k} = {{{v}}}"))
-        .collect();
-    format!("@{kind}{{{},\n{}\n}}\n", p.id, body.join(",\n"))
+    line
 }
 
-fn latex_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' | '%' | '$' | '#' | '_' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            '{' | '}' => {}
-            '~' => out.push_str("\\textasciitilde{}"),
-            '^' => out.push_str("\\textasciicircum{}"),
-            '\\' => out.push_str("\\textbackslash{}"),
-            _ => out.push(ch),
-        }
-    }
-    out
+fn entries(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+}
+
+/// The report's merge line, `488 entries → 476 papers, 12 merged`, when
+/// any entries were read.
+pub fn merged_line(report: &crate::index::build::BuildReport) -> Option<String> {
+    let read: usize = report.sources.iter().map(|s| s.entries).sum();
+    (read > 0).then(|| {
+        format!(
+            "{} → {} paper{}, {} merged",
+            entries(read),
+            report.papers,
+            if report.papers == 1 { "" } else { "s" },
+            report.merges.len()
+        )
+    })
+}
+
+/// One merge, for `index --verbose`: `merged zotero.bib `touvron_llama_2023`
+/// into arxiv2023-llama "LLaMA: …": same arXiv id 2302.13971`.
+pub fn merge_line(merge: &crate::collection::MergeNote) -> String {
+    format!(
+        "merged {} into {} \"{}\": {}",
+        merge.entry,
+        merge.paper,
+        one_line(&merge.title, 60),
+        merge.reason
+    )
 }
 
 #[cfg(test)]
@@ -273,14 +262,6 @@ mod tests {
                 "Code at https://x.y/z and \\url{https://a.b}. A \\textit{new} 2$\\times$ gain."
             ),
             "Code at  and . A new 2× gain."
-        );
-    }
-
-    #[test]
-    fn latex_special_characters_are_escaped() {
-        assert_eq!(
-            latex_escape("R&D 100% $x$ a_b {c}"),
-            "R\\&D 100\\% \\$x\\$ a\\_b c"
         );
     }
 }

@@ -3,14 +3,14 @@
 //! reused), write the generation and swap it in, under the write lock.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
 use super::store::{IndexDir, WriteLock};
-use crate::collection::{Collection, Sources};
+use crate::collection::{Collection, MergeNote, SourceReport, Sources};
 use crate::embed::{self, Embedder, ModelCard};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::{Event, Events, Task};
 use crate::paper::Paper;
 
@@ -27,6 +27,10 @@ pub struct BuildReport {
     pub reused: usize,
     /// What was skipped while reading (also sent as events).
     pub warnings: Vec<String>,
+    /// What each source gave (entries, papers, skipped).
+    pub sources: Vec<SourceReport>,
+    /// Every merge of an entry into a paper read before it, and why.
+    pub merges: Vec<MergeNote>,
     /// Wall time of the build.
     pub seconds: f64,
 }
@@ -63,10 +67,7 @@ pub(crate) fn build_locked(
         events.warn(warning.clone());
     }
     if collection.papers.is_empty() {
-        return Err(Error::Source {
-            path: PathBuf::from(sources.name()),
-            message: "no paper entries found".into(),
-        });
+        return Err(collection.nothing_read());
     }
     let texts: Vec<String> = collection
         .papers
@@ -102,6 +103,8 @@ pub(crate) fn build_locked(
         embedded: missing.len(),
         reused: texts.len() - missing.len(),
         warnings: collection.warnings,
+        sources: collection.sources,
+        merges: collection.merges,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -74,6 +74,14 @@ const SEARCH_FIELDS: &[SearchField] = &[
         stemmed: false,
         boost: 1.0,
     },
+    // BibTeX `keywords`: subject words the user (or Zotero) filed the paper
+    // under, weighted like sections. Papers without keywords (the shipped
+    // list, BEIR corpora) score as before.
+    SearchField {
+        name: "keywords",
+        stemmed: true,
+        boost: 0.5,
+    },
 ];
 
 /// Beyond this many distinct words a query adds nothing but cost.
@@ -161,6 +169,7 @@ pub fn build(dir: &Path, papers: &[Paper]) -> Result<()> {
     register_analyzers(&index);
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, WRITER_BUDGET)?;
     let f = |name| field(&schema, name);
+    let keywords = f("keywords")?;
     let (title, abstract_, tags, authors, sections, venue, year, arxiv, key, ord) = (
         f("title")?,
         f("abstract")?,
@@ -196,6 +205,9 @@ pub fn build(dir: &Path, papers: &[Paper]) -> Result<()> {
         }
         if let Some(id) = &paper.arxiv_id {
             doc.add_text(arxiv, id);
+        }
+        for keyword in &paper.keywords {
+            doc.add_text(keywords, keyword);
         }
         for k in paper.lookup_keys() {
             doc.add_text(key, k);

@@ -31,7 +31,8 @@ pub struct Paper {
     pub sections: Vec<String>,
     /// The arXiv id without version.
     pub arxiv_id: Option<String>,
-    /// Lower-cased DOI (`10.1109/cvpr.2016.90`), when a source gives one.
+    /// The DOI as written (`10.1109/CVPR.2016.90`; compared through
+    /// `doi::key`), when a source gives one.
     #[serde(default)]
     pub doi: Option<String>,
     /// Every link the sources give.
@@ -39,6 +40,62 @@ pub struct Paper {
     /// The abstract.
     #[serde(rename = "abstract")]
     pub abstract_text: Option<String>,
+    /// The BibTeX entry as a BibTeX source wrote it, when one did: kept so
+    /// an export gives the user's citation key, entry type and fields back,
+    /// and so a book is never merged with an article of the same title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bibtex: Option<BibEntry>,
+    /// Subject keywords (BibTeX `keywords`, JSONL `keywords`), searched and
+    /// shown by `show`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+}
+
+/// One BibTeX entry as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BibEntry {
+    /// The entry type, lower-cased: `article`, `inproceedings`, `book`, `misc`…
+    pub kind: String,
+    /// The citation key exactly as written (`Ba.Kiros.Hinton.2016`).
+    pub key: String,
+    /// The fields as written (names lower-cased, `@string` macros expanded,
+    /// LaTeX kept): `title`, `author`, `journal`, `booktitle`, `volume`,
+    /// `number`, `pages`, `publisher`, `editor`… The abstract is the paper's.
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// What kind of work a BibTeX entry type names, for deciding whether two
+/// entries of one title can be one paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkKind {
+    /// A whole book or proceedings volume.
+    Book,
+    /// An article, conference paper or chapter.
+    Part,
+    /// A thesis.
+    Thesis,
+    /// Anything else (`misc`, `techreport`, `unpublished`, `online`…): says
+    /// nothing either way.
+    Other,
+}
+
+impl BibEntry {
+    /// What kind of work the entry type names.
+    pub fn work_kind(&self) -> WorkKind {
+        match self.kind.as_str() {
+            "book" | "mvbook" | "booklet" | "proceedings" | "mvproceedings" | "collection"
+            | "mvcollection" | "reference" | "mvreference" => WorkKind::Book,
+            "article" | "inproceedings" | "conference" | "incollection" | "inbook"
+            | "inreference" | "suppbook" | "suppcollection" => WorkKind::Part,
+            "phdthesis" | "mastersthesis" | "thesis" => WorkKind::Thesis,
+            _ => WorkKind::Other,
+        }
+    }
+
+    /// A field as written.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
 }
 
 /// Link.

@@ -42,6 +42,8 @@ pub fn parse_beir_corpus(text: &str, name: &str) -> Result<Vec<Paper>> {
             doi: None,
             links: Vec::new(),
             abstract_text: (!text.is_empty()).then_some(text),
+            bibtex: None,
+            keywords: Vec::new(),
         });
     }
     Ok(papers)

@@ -7,6 +7,8 @@
 /// `---` → `—`, unknown commands dropped (their argument is kept),
 /// whitespace collapsed. Unicode already present is kept.
 pub fn clean_latex(value: &str) -> String {
+    // Exports scraped from web pages carry HTML entities (`&#38;`, `&amp;`).
+    let value = crate::read::markdown::decode_entities(value);
     let cs: Vec<char> = value.chars().collect();
     let mut out = String::with_capacity(value.len());
     let mut math = false;
@@ -96,6 +98,9 @@ pub(crate) fn command(cs: &[char], i: usize, out: &mut String) -> usize {
         return j;
     }
     match c {
+        // `\{` `\}`: Scholar writes a protected `{USENIX}` as
+        // `$\{$USENIX$\}$`; a literal brace is never meant in a title.
+        '{' | '}' => {}
         '\\' | ',' | ';' | ':' | '>' => out.push(' '),
         '!' | '-' | '/' | '@' => {}
         c if c.is_whitespace() => out.push(' '),

@@ -22,10 +22,20 @@ mod table;
 mod tests;
 mod text;
 
+pub(crate) use inline::decode_entities;
+
 use entry::*;
 use inline::*;
 use table::*;
 use text::*;
+
+/// The layouts the reader knows, for the message about a list it found no
+/// entry in (the README's reader table has an example of each).
+pub const LAYOUTS: &str = "table rows with a title column (`| [Title](url) | CVPR 2023 |`), \
+    bulleted or numbered items with a linked, bold or quoted title (`- [Title](url), Authors`, \
+    `1. **Title**. *Authors*. Venue 2023.`), citations (`* Authors. 2019. [Title](url). In ...`), \
+    blocks of a bold title line then authors, venue and links, the shipped \
+    `**(*VENUEYEAR_Tag*) Title.**` style, and HTML `<b>Title</b><br />Authors` records";
 
 /// One entry of a Markdown list, as written (not yet merged with others).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -800,7 +810,9 @@ impl MdEntry {
     /// shipped style), else the arXiv id, else the DOI, else the title's
     /// first eight words; the heading path becomes one section,
     /// `Papers / Faster Inference`.
-    pub fn into_paper(self) -> Paper {
+    pub fn into_paper(mut self) -> Paper {
+        // A tag with nothing to make an id of (`(*_*)`) is not a tag.
+        self.tag = self.tag.filter(|t| !slug(t).is_empty());
         let id = self
             .tag
             .as_deref()
@@ -837,6 +849,8 @@ impl MdEntry {
                 .map(|(label, url)| Link { label, url })
                 .collect(),
             abstract_text: self.abstract_text,
+            bibtex: None,
+            keywords: Vec::new(),
         }
     }
 }

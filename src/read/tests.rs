@@ -90,3 +90,39 @@ fn a_doi_keeps_its_case_and_merges_case_insensitively() {
     assert_eq!(papers.len(), 1, "{papers:?}");
     assert_eq!(papers[0].doi.as_deref(), Some("10.1109/CVPR.2016.90"));
 }
+
+/// Fuzzer finding: an `arxiv_id` that is not one is dropped with a warning
+/// naming the line, not kept.
+#[test]
+fn an_invalid_jsonl_arxiv_id_is_dropped_with_a_warning() {
+    let mut warnings = Vec::new();
+    let papers = super::jsonl::parse_jsonl_papers(
+        "{\"title\": \"Segment Anything\", \"arxiv_id\": \":304.02643\"}\n",
+        "p.jsonl",
+        &mut warnings,
+    );
+    assert_eq!(papers.len(), 1);
+    assert_eq!(papers[0].arxiv_id, None);
+    assert_eq!(
+        warnings,
+        ["p.jsonl:1: arxiv_id \":304.02643\" is not an arXiv id; ignored"]
+    );
+}
+
+/// Fuzzer finding: a tag with no letters (`(*_*)`) gave an empty id.
+#[test]
+fn a_markdown_tag_without_letters_gives_no_empty_id() {
+    let papers = super::markdown::parse_awesome_list(
+        "**(*_*) Tag Without Letters.** <br>\n*Ann Author.*<br>\n[[paper]](https://arxiv.org/abs/2301.00001)\n",
+    );
+    assert_eq!(papers.len(), 1);
+    assert_eq!(papers[0].id, "arxiv-2301-00001");
+    assert!(papers[0].tags.is_empty());
+}
+
+/// Fuzzer finding: an arXiv error quoting a multi-line answer is one line.
+#[test]
+fn arxiv_errors_are_one_line() {
+    let e = crate::error::Error::arxiv("HTTP 500:\n<html>\n  oops\n</html>");
+    assert_eq!(e.to_string(), "arXiv API: HTTP 500: <html> oops </html>");
+}

@@ -214,8 +214,15 @@ fn list_reader(input: &[u8]) -> Seen {
             "{} cannot be looked up",
             paper.id
         );
+        if let Some(id) = &paper.arxiv_id {
+            assert_eq!(
+                mmsearch::paper::arxiv_id::parse(id).as_deref(),
+                Some(id.as_str()),
+                "an arXiv id that is not one: {paper:?}"
+            );
+        }
         let _ = paper.main_link();
-        let bib = mmsearch::cli::print::bibtex(paper);
+        let bib = mmsearch::write::bibtex::entry(paper);
         assert!(bib.starts_with('@'), "{bib}");
     }
     // An arXiv answer is untrusted input too: records with ids, or a
@@ -227,7 +234,14 @@ fn list_reader(input: &[u8]) -> Seen {
                 assert!(!record.arxiv_id.is_empty(), "{record:?}");
             }
         }
-        Err(_) => seen.feeds_rejected += 1,
+        Err(e) => {
+            let message = e.to_string();
+            assert!(
+                !message.contains('\n'),
+                "an arXiv error is one line: {message:?}"
+            );
+            seen.feeds_rejected += 1
+        }
     }
     if let Ok(docs) = mmsearch::read::beir::parse_beir_corpus(&text, "fuzz") {
         for doc in docs {
@@ -444,6 +458,7 @@ const CORPUS: &[&str] = &[
     "list-atom-truncated-entities.bin",
     "list-arxiv-id-forms.bin",
     "list-bytes-controls-casefolding.bin",
+    "list-empty-tag-bad-arxiv-id.bin",
     "query-casefolding-offsets.bin",
     "query-syntax-soup.bin",
     "query-year-ranges.bin",

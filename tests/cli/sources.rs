@@ -335,3 +335,42 @@ fn a_vanished_source_keeps_the_index_answering() {
         "{stderr}"
     );
 }
+
+/// BibTeX `keywords` are searched and shown; Scholar's `$\{$USENIX$\}$`
+/// and an HTML entity are cleaned for display.
+#[test]
+fn bibtex_keywords_are_searched_and_shown_and_leftovers_cleaned() {
+    let files = tempfile::tempdir().expect("temp dir");
+    let bib = files.path().join("security.bib");
+    std::fs::write(
+        &bib,
+        "@inproceedings{carlini2021extracting,\n  \
+         title={Extracting Training Data from Large Language Models},\n  \
+         author={Carlini, Nicholas and Tramer, Florian},\n  \
+         booktitle={29th $\\{$USENIX$\\}$ Security Symposium},\n  year={2020},\n  \
+         keywords={memorization, privacy}\n}\n\n\
+         @article{k2,\n  title={Attacks on Research &#38; Development Pipelines},\n  year={2020}\n}\n",
+    )
+    .expect("write");
+    let index = tempfile::tempdir().expect("temp dir");
+    let out = run(index.path(), &["--source", s(&bib), "index"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let doc = search_json_in(index.path(), &["--mode", "keyword", "memorization"]);
+    assert_eq!(ids(&doc), ["carlini2021extracting"], "{doc:#}");
+    assert_eq!(doc["hits"][0]["venue"], "29th USENIX Security Symposium");
+    let shown = run(index.path(), &["show", "carlini2021extracting"]);
+    assert!(
+        shown.stdout.contains("  keywords: memorization, privacy\n"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown.stdout.contains("29th USENIX Security Symposium"),
+        "{}",
+        shown.stdout
+    );
+    assert_eq!(
+        show_json(index.path(), "k2")["title"],
+        "Attacks on Research & Development Pipelines"
+    );
+}

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::names::split_authors;
-use crate::paper::{Link, Paper, arxiv_id, doi, slug};
+use crate::paper::{BibEntry, Link, Paper, arxiv_id, doi, slug};
 use crate::read::latex::clean_latex;
 
 pub(super) static YEAR: LazyLock<Regex> =
@@ -19,7 +19,7 @@ pub(super) static URL_COMMAND: LazyLock<Regex> =
 
 /// Builds a paper from one entry's fields (lower-cased names, macros
 /// expanded, LaTeX still in). `None` when it has no title.
-pub(super) fn build_paper(key: &str, fields: &[(String, String)]) -> Option<Paper> {
+pub(super) fn build_paper(kind: &str, key: &str, fields: &[(String, String)]) -> Option<Paper> {
     let raw = |name: &str| -> Option<&str> {
         fields
             .iter()
@@ -98,11 +98,18 @@ pub(super) fn build_paper(key: &str, fields: &[(String, String)]) -> Option<Pape
         s if s.is_empty() => slug(&title),
         s => s,
     };
-    let tags = if key.is_empty() {
+    let mut tags = if key.is_empty() {
         Vec::new()
     } else {
         vec![key.to_string()]
     };
+    // biblatex's `ids`: other keys the entry answers to (`mmsearch export`
+    // writes those of entries merged into it).
+    for alias in raw("ids").unwrap_or("").split(',').map(str::trim) {
+        if !alias.is_empty() && !tags.iter().any(|t| t == alias) {
+            tags.push(alias.to_string());
+        }
+    }
     Some(Paper {
         id,
         tags,
@@ -114,8 +121,37 @@ pub(super) fn build_paper(key: &str, fields: &[(String, String)]) -> Option<Pape
         doi,
         links,
         abstract_text: cleaned("abstract"),
+        keywords: cleaned("keywords")
+            .map(|k| split_keywords(&k))
+            .unwrap_or_default(),
+        bibtex: Some(BibEntry {
+            kind: kind.to_ascii_lowercase(),
+            key: key.to_string(),
+            fields: fields
+                .iter()
+                .filter(|(name, _)| !NOT_KEPT.contains(&name.as_str()))
+                .map(|(name, value)| (name.clone(), value.trim().to_string()))
+                .collect(),
+        }),
         ..Default::default()
     })
+}
+
+/// Fields not kept in the paper's `BibEntry`: the abstract is the paper's
+/// own, and reference managers' attachment and bookkeeping fields are of no
+/// use in a citation.
+/// `ids` is read into the paper's tags.
+const NOT_KEPT: &[&str] = &["abstract", "file", "annote", "timestamp", "owner", "ids"];
+
+/// `keywords = {a, b; c}` → `["a", "b", "c"]`, each once.
+pub(crate) fn split_keywords(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in text.split([',', ';']).map(str::trim) {
+        if !word.is_empty() && !out.iter().any(|w| w.eq_ignore_ascii_case(word)) {
+            out.push(word.to_string());
+        }
+    }
+    out
 }
 
 pub(super) fn find_year(value: &str) -> Option<u16> {

@@ -106,7 +106,7 @@ pub fn parse_bibtex(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<P
                 let value = expand(&pair.value.v, &macros, &mut unknown);
                 fields.push((field, value));
             }
-            match build_paper(key, &fields) {
+            match build_paper(entry.v.kind.v, key, &fields) {
                 Some(paper) => papers.push(paper),
                 None => warnings.push(format!("{name}:{line}: skipped entry `{key}`: no title")),
             }
@@ -120,6 +120,17 @@ pub fn parse_bibtex(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<P
         }
     }
     papers
+}
+
+/// The paper a stored BibTeX entry reads as on its own (what a writer
+/// compares with the merged paper to know what other sources added).
+pub fn paper_of_entry(entry: &crate::paper::BibEntry) -> Option<Paper> {
+    let fields: Vec<(String, String)> = entry
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    build_paper(&entry.kind, &entry.key, &fields)
 }
 
 #[cfg(test)]

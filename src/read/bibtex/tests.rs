@@ -562,3 +562,28 @@ fn pathological_inputs_stay_fast() {
     }
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
 }
+
+/// Issue 11's display leftovers: Scholar's `$\{$USENIX$\}$` and an HTML
+/// entity in a scraped venue; and `keywords` read as a list.
+#[test]
+fn scholar_braces_and_entities_are_cleaned_and_keywords_read() {
+    let text = "@inproceedings{carlini2021extracting,\n  \
+                title={Extracting Training Data from Large Language Models},\n  \
+                author={Carlini, Nicholas and Tramer, Florian},\n  \
+                booktitle={30th $\\{$USENIX$\\}$ Security Symposium ($\\{$USENIX$\\}$ Security 21)},\n  \
+                year={2021},\n  keywords={privacy; memorization, language models}\n}\n\
+                @article{k2, title={Research &#38; Development &amp; More}, journal={IEEE S&#38;P}, year={2020}}\n";
+    let mut warnings = Vec::new();
+    let papers = parse_bibtex(text, "s.bib", &mut warnings);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        papers[0].venue.as_deref(),
+        Some("30th USENIX Security Symposium (USENIX Security 21)")
+    );
+    assert_eq!(
+        papers[0].keywords,
+        ["privacy", "memorization", "language models"]
+    );
+    assert_eq!(papers[1].title, "Research & Development & More");
+    assert_eq!(papers[1].venue.as_deref(), Some("IEEE S&P"));
+}

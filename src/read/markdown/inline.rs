@@ -375,7 +375,9 @@ pub(super) fn accented(entity: &str) -> Option<char> {
     to.chars().nth(at)
 }
 
-pub(super) fn decode_entities(text: &str) -> String {
+/// HTML entities (`&amp;`, `&#38;`, `&#x26;`, `&eacute;`…) → characters;
+/// unknown ones are kept as written.
+pub(crate) fn decode_entities(text: &str) -> String {
     if !text.contains('&') {
         return text.to_string();
     }

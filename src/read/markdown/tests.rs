@@ -101,6 +101,30 @@ mod basic_layouts {
         assert_eq!(e.authors, vec!["Zerun Feng", "Zhimin Zeng", "Ann Li"]);
     }
 
+    /// The case: a long BibTeX-style line in a bullet and in a
+    /// numbered item is five (or two, with `and others`) people, not ten names.
+    #[test]
+    fn bibtex_style_authors_in_bullets_and_numbered_items() {
+        let e = one(
+            "- **Cross-Domain Few-Shot Learning** *Feng, Zerun and Zeng, Zhimin and Li, Ann and Chen, Wei and Zhou, Jie* [[paper](https://arxiv.org/abs/2301.00002)]\n",
+        );
+        assert_eq!(
+            e.authors,
+            vec![
+                "Zerun Feng",
+                "Zhimin Zeng",
+                "Ann Li",
+                "Wei Chen",
+                "Jie Zhou"
+            ]
+        );
+        let e = one(
+            "1. **Some Title Here**. *Feng, Zerun and Zeng, Zhimin and others*. CVPR 2023. [[pdf](https://arxiv.org/abs/2301.00003)]\n",
+        );
+        assert_eq!(e.authors, vec!["Zerun Feng", "Zhimin Zeng"]);
+        assert_eq!(e.venue.as_deref(), Some("CVPR"));
+    }
+
     #[test]
     fn old_style_arxiv_ids_and_dois() {
         let e = one("- [Strings and Branes Revisited](https://arxiv.org/abs/hep-th/9901001v2)\n");
