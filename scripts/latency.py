@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Median wall time and peak memory of whole `mmsearch` invocations, with a built index.
 
-Usage: scripts/latency.py [--runs N] [--baseline OTHER_BINARY] [QUERY]
+Usage: scripts/latency.py [--runs N] [--baseline OTHER_BINARY] [QUERY]  (shipped list)
   (builds target/release/mmsearch first; runs with --no-server so a live server does not answer)
 
 Without --baseline: median per mode (hybrid, keyword, semantic).
 With --baseline: the hybrid query, this binary and the other one alternating run by run, so both
-see the same machine; medians of wall time and peak RSS for each, and their ratios.
+see the same machine; medians of wall time and peak RSS for each, and their ratios. Each binary
+gets its own index directory (a temporary one, built at warm-up): binaries of different index
+schema versions would otherwise rebuild a shared one on every run.
 Reports medians (and min/max) because single runs on a shared 2-core machine are noisy.
 """
 import argparse
@@ -14,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 parser = argparse.ArgumentParser()
@@ -24,11 +27,17 @@ parser.add_argument("--baseline", help="another mmsearch binary to measure side 
 args = parser.parse_args()
 
 
+index_dirs = {}
+
+
 def run(binary, mode):
     """Wall milliseconds and peak RSS (MiB) of one invocation."""
+    index = index_dirs.setdefault(binary, tempfile.mkdtemp(prefix="mmsearch-latency-"))
     start = time.perf_counter()
     child = subprocess.Popen(
-        [binary, "--no-server", "--mode", mode, args.query], stdout=subprocess.DEVNULL
+        [binary, "--no-server", "--index-dir", index, "--mode", mode, args.query],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(child.pid, 0)
     wall = (time.perf_counter() - start) * 1000
