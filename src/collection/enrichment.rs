@@ -136,7 +136,7 @@ impl Enrichment {
 
     /// Fills what `paper` lacks (abstract, authors, year, DOI, arXiv id)
     /// from its row, if it has one. What the list says is kept.
-    pub fn fill(&self, paper: &mut Paper) {
+    pub(crate) fn fill(&self, paper: &mut Paper) {
         let Some(row) = self.row_for(paper) else {
             return;
         };

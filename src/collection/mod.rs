@@ -21,7 +21,7 @@ use merge::unique_ids;
 /// At most this many warnings per source reach the user; the rest are
 /// counted in one closing warning ("and 40 more"), so a list in a layout the
 /// reader half-knows does not bury the report.
-pub const WARNINGS_PER_SOURCE: usize = 10;
+pub(crate) const WARNINGS_PER_SOURCE: usize = 10;
 
 /// The papers read from the sources, plus what was skipped and why.
 #[derive(Debug, Clone, Default)]
@@ -147,7 +147,7 @@ impl Collection {
 
     /// The error for a collection without a single paper: names the
     /// source(s) and what their readers know, and what to do instead.
-    pub fn nothing_read(&self) -> Error {
+    pub(crate) fn nothing_read(&self) -> Error {
         let first = self.sources.first();
         let path = first.map_or_else(|| "the sources".into(), |s| s.name.clone());
         let message = match first {

@@ -228,7 +228,7 @@ pub struct KeywordIndex {
 }
 
 /// A document position in the collection (its index in the papers list) and its score.
-pub type Scored = (usize, f32);
+pub(crate) type Scored = (usize, f32);
 
 impl KeywordIndex {
     /// Open.
@@ -455,7 +455,7 @@ impl KeywordIndex {
     }
 
     /// Number of documents, to check the index against its manifest.
-    pub fn num_docs(&self) -> u64 {
+    pub(crate) fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
 }

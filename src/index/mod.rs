@@ -17,10 +17,10 @@ use crate::error::Result;
 
 /// A document: its position in the collection's papers, the same number in
 /// every leg.
-pub type DocId = usize;
+pub(crate) type DocId = usize;
 
 /// A leg's answer: `(document, score)`, best first.
-pub type Ranked = Vec<(DocId, f32)>;
+pub(crate) type Ranked = Vec<(DocId, f32)>;
 
 /// A text leg: ranks documents for a query's words.
 pub trait KeywordLeg: Send + Sync {

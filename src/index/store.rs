@@ -20,7 +20,7 @@ use crate::events::{Event, Events};
 use crate::paper::Paper;
 
 /// Bumped whenever the layout or the meaning of the files changes.
-pub const SCHEMA_VERSION: u32 = 8;
+pub(crate) const SCHEMA_VERSION: u32 = 8;
 const CURRENT: &str = "current";
 const MANIFEST: &str = "manifest.json";
 const PAPERS: &str = "papers.json";
@@ -37,7 +37,7 @@ const ENRICH_LOCK: &str = ".enrich.lock";
 /// Writes `bytes` to `path` so that a reader (or a crash) sees either the
 /// old file or the new one, never a part: a temporary file beside it,
 /// flushed to disk, then renamed over it.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let name = path
@@ -115,11 +115,6 @@ impl IndexDir {
         IndexDir { root: root.into() }
     }
 
-    /// Root.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Takes the one-writer lock, waiting (and saying so through `events`)
     /// while another mmsearch builds here. Searches never take it: they keep
     /// reading the live generation during a build.
@@ -141,7 +136,7 @@ impl IndexDir {
     /// The files the live index was built from (kept in the generation, so
     /// it changes atomically with the index); `None` means the shipped list
     /// or no index yet.
-    pub fn remembered_sources(&self) -> Result<Option<SourcePaths>> {
+    pub(crate) fn remembered_sources(&self) -> Result<Option<SourcePaths>> {
         let Some(generation) = self.current() else {
             return Ok(None);
         };
@@ -162,7 +157,7 @@ impl IndexDir {
     }
 
     /// Where `mmsearch enrich` keeps what it fetched for this collection.
-    pub fn enrichment_cache(&self) -> PathBuf {
+    pub(crate) fn enrichment_cache(&self) -> PathBuf {
         self.root.join(ENRICHMENT_CACHE)
     }
 
@@ -182,7 +177,7 @@ impl IndexDir {
     /// Held by `mmsearch enrich` while it fetches, so two runs cannot
     /// overwrite each other's answers in the cache. Does not wait: a second
     /// run is told and stops.
-    pub fn enrich_lock(&self) -> Result<WriteLock> {
+    pub(crate) fn enrich_lock(&self) -> Result<WriteLock> {
         let (file, path) = self.lock_file(ENRICH_LOCK)?;
         match file.try_lock() {
             Ok(()) => Ok(WriteLock { _file: file }),
@@ -265,7 +260,7 @@ impl IndexDir {
     /// the indexes (so they serve as an embedding cache even when the index
     /// layout changed), with the model that made them. `None` when missing
     /// or damaged.
-    pub fn stored_vectors(&self) -> Option<(ModelCard, Vec<Paper>, Vec<Vec<f32>>)> {
+    pub(crate) fn stored_vectors(&self) -> Option<(ModelCard, Vec<Paper>, Vec<Vec<f32>>)> {
         let generation = self.current()?;
         let manifest = read_manifest(&generation).ok()?;
         for name in [PAPERS, vector::MATRIX_FILE] {

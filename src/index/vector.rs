@@ -15,14 +15,14 @@ use hnsw_rs::prelude::{Distance, Hnsw};
 use crate::error::{Error, Result};
 
 /// File stem of the dump: `vectors.hnsw.data` and `vectors.hnsw.graph`.
-pub const BASENAME: &str = "vectors";
+pub(crate) const BASENAME: &str = "vectors";
 /// DATA FILE.
-pub const DATA_FILE: &str = "vectors.hnsw.data";
+pub(crate) const DATA_FILE: &str = "vectors.hnsw.data";
 /// GRAPH FILE.
-pub const GRAPH_FILE: &str = "vectors.hnsw.graph";
+pub(crate) const GRAPH_FILE: &str = "vectors.hnsw.graph";
 /// The raw unit vectors, little-endian f32, one row per document: what
 /// `similar` starts from and what exact (filtered) search scans.
-pub const MATRIX_FILE: &str = "vectors.f32";
+pub(crate) const MATRIX_FILE: &str = "vectors.f32";
 
 /// Graph degree and build effort: the usual defaults for 384-d text
 /// embeddings, recall near 1 at these sizes.
@@ -181,7 +181,7 @@ impl VectorIndex {
 
     /// Exact nearest neighbours among `candidates` only (brute force): used
     /// when a filter leaves few documents, where HNSW could return too few.
-    pub fn search_among(
+    pub(crate) fn search_among(
         &self,
         query: &[f32],
         candidates: &[usize],
@@ -202,18 +202,13 @@ impl VectorIndex {
         self.matrix.get(start..start + self.dimensions)
     }
 
-    /// Dimensions.
-    pub fn dimensions(&self) -> usize {
-        self.dimensions
-    }
-
     /// Number of documents in the graph.
     pub fn len(&self) -> usize {
         self.hnsw.get_nb_point()
     }
 
     /// Number of stored vectors (equals `len` for a sound index).
-    pub fn stored(&self) -> usize {
+    pub(crate) fn stored(&self) -> usize {
         self.matrix.len().checked_div(self.dimensions).unwrap_or(0)
     }
 
@@ -227,7 +222,7 @@ impl VectorIndex {
 /// are normalised, so the norms hnsw_rs's `DistCosine` recomputes on every
 /// call are wasted work: that call measured 15× slower than this one.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct UnitCosine;
+pub(crate) struct UnitCosine;
 
 impl Distance<f32> for UnitCosine {
     fn eval(&self, a: &[f32], b: &[f32]) -> f32 {

@@ -67,7 +67,7 @@ pub struct BibEntry {
 /// What kind of work a BibTeX entry type names, for deciding whether two
 /// entries of one title can be one paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkKind {
+pub(crate) enum WorkKind {
     /// A whole book or proceedings volume.
     Book,
     /// An article, conference paper or chapter.
@@ -81,7 +81,7 @@ pub enum WorkKind {
 
 impl BibEntry {
     /// What kind of work the entry type names.
-    pub fn work_kind(&self) -> WorkKind {
+    pub(crate) fn work_kind(&self) -> WorkKind {
         match self.kind.as_str() {
             "book" | "mvbook" | "booklet" | "proceedings" | "mvproceedings" | "collection"
             | "mvcollection" | "reference" | "mvreference" => WorkKind::Book,
@@ -165,7 +165,7 @@ impl Paper {
     }
 }
 /// Lower-cases and turns every run of non-alphanumerics into `-`.
-pub fn slug(text: &str) -> String {
+pub(crate) fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars().flat_map(char::to_lowercase) {
         if ch.is_alphanumeric() {
@@ -179,13 +179,13 @@ pub fn slug(text: &str) -> String {
 
 /// Lower-cases and turns every run of non-alphanumerics into one space, so
 /// `LLaVA-PruMerge`, `llava prumerge` and `LLaVA PruMerge.` compare equal.
-pub fn normalize_key(text: &str) -> String {
+pub(crate) fn normalize_key(text: &str) -> String {
     slug(text).replace('-', " ")
 }
 
 /// The parts of a list tag such as `CVPR2024_Chat-UniVi`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag {
+pub(crate) struct Tag {
     /// The venue.
     pub venue: Option<String>,
     /// The year.
@@ -200,7 +200,7 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Parse tag.
-pub fn parse_tag(tag: &str) -> Tag {
+pub(crate) fn parse_tag(tag: &str) -> Tag {
     match TAG.captures(tag.trim()) {
         Some(c) => Tag {
             venue: Some(c["venue"].to_string()),

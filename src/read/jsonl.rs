@@ -73,7 +73,7 @@ impl OneOrMany {
 /// and `section` are taken too). The id is `id`, else the first tag, else
 /// the arXiv id, DOI or title. Malformed lines and lines without a title
 /// become warnings naming the line; the rest is read.
-pub fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<Paper> {
+pub(crate) fn parse_jsonl_papers(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<Paper> {
     let mut papers = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim().trim_start_matches('\u{feff}');

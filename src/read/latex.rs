@@ -6,7 +6,7 @@
 /// special letters to Unicode, `\&` → `&`, `~` → space, `--` → `–`,
 /// `---` → `—`, unknown commands dropped (their argument is kept),
 /// whitespace collapsed. Unicode already present is kept.
-pub fn clean_latex(value: &str) -> String {
+pub(crate) fn clean_latex(value: &str) -> String {
     // Exports scraped from web pages carry HTML entities (`&#38;`, `&amp;`).
     let value = crate::read::markdown::decode_entities(value);
     let cs: Vec<char> = value.chars().collect();

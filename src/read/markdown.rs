@@ -31,7 +31,7 @@ use text::*;
 
 /// The layouts the reader knows, for the message about a list it found no
 /// entry in (the README's reader table has an example of each).
-pub const LAYOUTS: &str = "table rows with a title column (`| [Title](url) | CVPR 2023 |`), \
+pub(crate) const LAYOUTS: &str = "table rows with a title column (`| [Title](url) | CVPR 2023 |`), \
     bulleted or numbered items with a linked, bold or quoted title (`- [Title](url), Authors`, \
     `1. **Title**. *Authors*. Venue 2023.`), citations (`* Authors. 2019. [Title](url). In ...`), \
     blocks of a bold title line then authors, venue and links, the shipped \
@@ -76,7 +76,7 @@ pub struct Skipped {
 /// Reads every entry of `text`, handing each to `take` as soon as it is
 /// complete (so a huge list is never held whole), and returns what was
 /// skipped.
-pub fn read_markdown(text: &str, take: impl FnMut(MdEntry)) -> Vec<Skipped> {
+pub(crate) fn read_markdown(text: &str, take: impl FnMut(MdEntry)) -> Vec<Skipped> {
     let mut reader = Reader::new(text, take);
     reader.run();
     reader.skipped
@@ -810,7 +810,7 @@ impl MdEntry {
     /// shipped style), else the arXiv id, else the DOI, else the title's
     /// first eight words; the heading path becomes one section,
     /// `Papers / Faster Inference`.
-    pub fn into_paper(mut self) -> Paper {
+    pub(crate) fn into_paper(mut self) -> Paper {
         // A tag with nothing to make an id of (`(*_*)`) is not a tag.
         self.tag = self.tag.filter(|t| !slug(t).is_empty());
         let id = self
@@ -859,7 +859,12 @@ impl MdEntry {
 /// as it is complete, so a caller can merge as it reads and never holds
 /// every raw entry of a huge list. A line that looked like an entry but
 /// could not be read becomes a warning `NAME:LINE: skipped …`.
-pub fn read_list(text: &str, name: &str, warnings: &mut Vec<String>, mut take: impl FnMut(Paper)) {
+pub(crate) fn read_list(
+    text: &str,
+    name: &str,
+    warnings: &mut Vec<String>,
+    mut take: impl FnMut(Paper),
+) {
     for skipped in read_markdown(text, |entry| take(entry.into_paper())) {
         warnings.push(format!(
             "{name}:{}: skipped {}",
@@ -873,9 +878,4 @@ pub fn parse_awesome_list(text: &str) -> Vec<Paper> {
     let mut papers = Vec::new();
     read_markdown(text, |entry| papers.push(entry.into_paper()));
     papers
-}
-
-/// Like [`read_list`], without the warnings.
-pub fn for_each_entry(text: &str, mut take: impl FnMut(Paper)) {
-    read_markdown(text, |entry| take(entry.into_paper()));
 }

@@ -32,7 +32,7 @@ pub enum SourceFormat {
 impl SourceFormat {
     /// The format a file's name implies: `.md`, `.jsonl`/`.json`/`.ndjson`
     /// (`corpus.jsonl` is BEIR), `.bib`.
-    pub fn from_path(path: &Path) -> Result<SourceFormat> {
+    pub(crate) fn from_path(path: &Path) -> Result<SourceFormat> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_lowercase())

@@ -150,7 +150,7 @@ fn authors(p: &Paper) -> String {
 /// A venue that is a journal rather than a conference: named so
 /// (`Journal of …`, `… Transactions on …`, `… Letters`) or one of the
 /// journals lists cite by short name.
-pub fn is_journal(venue: &str) -> bool {
+pub(crate) fn is_journal(venue: &str) -> bool {
     let lower = venue.to_lowercase();
     const WORDS: &[&str] = &[
         "journal",
@@ -183,7 +183,7 @@ pub fn is_journal(venue: &str) -> bool {
 
 /// Plain text as a BibTeX value: LaTeX's special characters escaped, braces
 /// (which would unbalance the value) dropped.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

@@ -31,7 +31,7 @@ struct Row<'a> {
 }
 
 /// Writes one paper as one line.
-pub fn write_row(out: &mut impl Write, p: &Paper) -> std::io::Result<()> {
+pub(crate) fn write_row(out: &mut impl Write, p: &Paper) -> std::io::Result<()> {
     let row = Row {
         id: &p.id,
         tags: &p.tags,

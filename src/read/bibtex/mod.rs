@@ -43,7 +43,7 @@ pub(super) const MACRO_CAP: usize = 16 * 1024;
 
 /// Parses a .bib file. Entries that cannot be read become warnings
 /// (`name:LINE: ...`) and the rest are kept.
-pub fn parse_bibtex(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<Paper> {
+pub(crate) fn parse_bibtex(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<Paper> {
     let mut macros: HashMap<String, String> = HashMap::new();
     let mut papers = Vec::new();
     let mut lines = LineCounter::default();
@@ -124,7 +124,7 @@ pub fn parse_bibtex(text: &str, name: &str, warnings: &mut Vec<String>) -> Vec<P
 
 /// The paper a stored BibTeX entry reads as on its own (what a writer
 /// compares with the merged paper to know what other sources added).
-pub fn paper_of_entry(entry: &crate::paper::BibEntry) -> Option<Paper> {
+pub(crate) fn paper_of_entry(entry: &crate::paper::BibEntry) -> Option<Paper> {
     let fields: Vec<(String, String)> = entry
         .fields
         .iter()
