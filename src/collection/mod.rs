@@ -29,7 +29,7 @@ pub struct Collection {
     /// The papers, in a stable order: a paper's position is its document id.
     pub papers: Vec<Paper>,
     /// Entries and lines skipped (or repaired) and why, at most
-    /// [`WARNINGS_PER_SOURCE`] per source then a count; whoever builds from
+    /// `WARNINGS_PER_SOURCE` per source then a count; whoever builds from
     /// the collection passes them on as events.
     pub warnings: Vec<String>,
     /// What each paper list gave, in the order given.
@@ -59,7 +59,7 @@ impl Collection {
     /// and across lists), then fills gaps from the enrichment files. BEIR
     /// documents are never merged: their ids are what the qrels judge.
     /// A source that gives no entry is a warning here (naming the layouts
-    /// its reader knows); [`Collection::nothing_read`] is the error for a
+    /// its reader knows); `Collection::nothing_read` is the error for a
     /// collection with no paper at all.
     pub fn from_sources(sources: &Sources) -> Result<Collection> {
         let mut warnings = Vec::new();

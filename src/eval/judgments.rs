@@ -27,7 +27,7 @@ pub struct Judgments {
     /// The relevance judgments.
     pub qrels: Qrels,
     /// Query id -> category, for queries whose line names a kind
-    /// (`metadata.kind`); see [`category_of`]. Empty for most BEIR sets.
+    /// (`metadata.kind`); see `category_of`. Empty for most BEIR sets.
     pub categories: BTreeMap<String, String>,
 }
 

@@ -19,7 +19,7 @@ pub(crate) type Qrels = BTreeMap<String, BTreeMap<String, i32>>;
 /// qid -> ranked list best first: (docid, score).
 ///
 /// The order of the list is authoritative; the scores are only carried so that
-/// [`write_trec_run`] can write them.
+/// `write_trec_run` can write them.
 pub type Run = BTreeMap<String, Vec<(String, f64)>>;
 
 /// The four figures reported per run, for one query or averaged over queries.

@@ -2,7 +2,7 @@
 //! `store` owns the directory (generations, lock, manifest), `build` makes a
 //! generation from a collection, `keyword` is the tantivy BM25 leg and
 //! `vector` the hnsw_rs leg. Each leg answers through a small trait over a
-//! [`DocId`], so another backend (a Milvus server, say) can answer the same
+//! `DocId`, so another backend (a Milvus server, say) can answer the same
 //! queries without the engine changing.
 //!
 //! Invariant: a document id is the paper's position in the generation's

@@ -203,7 +203,7 @@ impl Fusion {
 
 /// Fuses the keyword and semantic legs of `(document, score)` with `fusion`
 /// (for [`Fusion::Bounded`] without a bound: the keyword leg is min-max
-/// normalised). See [`fuse_bounded`].
+/// normalised). See `fuse_bounded`.
 pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion) -> Vec<Fused> {
     fuse_bounded(keyword, semantic, 0.0, fusion)
 }

@@ -35,7 +35,7 @@ pub(super) enum Failure {
 }
 
 impl Client {
-    /// Builds a client for `base_url` (normally [`crate::config::ARXIV_API`]); `interval` is the
+    /// Builds a client for `base_url` (normally `crate::config::ARXIV_API`); `interval` is the
     /// least time between the starts of two requests (arXiv asks for 3 s) and
     /// `timeout` bounds each whole request, so a dead server cannot hang a run.
     pub fn new(base_url: &str, interval: Duration, timeout: Duration) -> Client {
@@ -60,7 +60,7 @@ impl Client {
         }
     }
 
-    /// Fetches up to [`MAX_IDS_PER_REQUEST`] papers by arXiv id in one request, so a
+    /// Fetches up to `MAX_IDS_PER_REQUEST` papers by arXiv id in one request, so a
     /// whole list is enriched in a few calls; ids arXiv does not know are simply absent.
     pub fn fetch_ids(&mut self, ids: &[String]) -> Result<Vec<ArxivRecord>> {
         if ids.is_empty() {
