@@ -133,42 +133,22 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
             "linear",
             None,
             Some(alpha),
-            format!(
-                "{:.2} × {:.4} (min-max-normalised cosine) + {:.2} × {:.4} (min-max-normalised BM25) = {:.6}",
+            weighted_formula(
+                hit,
                 alpha,
-                if alpha > 0.0 {
-                    hit.ranking.semantic_part / alpha
-                } else {
-                    0.0
-                },
-                1.0 - alpha,
-                if alpha < 1.0 {
-                    hit.ranking.keyword_part / (1.0 - alpha)
-                } else {
-                    0.0
-                },
-                hit.ranking.score
+                "min-max-normalised cosine",
+                "min-max-normalised BM25",
             ),
         ),
         (Mode::Hybrid, Fusion::Bounded { alpha }) => (
             "bounded",
             None,
             Some(alpha),
-            format!(
-                "{:.2} × {:.4} (cosine) + {:.2} × {:.4} (BM25 / the best BM25 the query could give) = {:.6}",
+            weighted_formula(
+                hit,
                 alpha,
-                if alpha > 0.0 {
-                    hit.ranking.semantic_part / alpha
-                } else {
-                    0.0
-                },
-                1.0 - alpha,
-                if alpha < 1.0 {
-                    hit.ranking.keyword_part / (1.0 - alpha)
-                } else {
-                    0.0
-                },
-                hit.ranking.score
+                "cosine",
+                "BM25 / the best BM25 the query could give",
             ),
         ),
     };
@@ -296,4 +276,18 @@ pub fn readable_abstract(text: &str) -> String {
     let text = LINK.replace_all(text, "");
     let text = MARKUP.replace_all(&text, "$1");
     text.replace("$\\times$", "×").replace("$\\sim$", "~")
+}
+
+/// `alpha × semantic + (1 − alpha) × keyword = score`, each part shown
+/// before its weight, as linear and bounded fusion explain themselves.
+fn weighted_formula(hit: &Hit<'_>, alpha: f64, semantic: &str, keyword: &str) -> String {
+    let unweighted = |part: f64, weight: f64| if weight > 0.0 { part / weight } else { 0.0 };
+    format!(
+        "{:.2} × {:.4} ({semantic}) + {:.2} × {:.4} ({keyword}) = {:.6}",
+        alpha,
+        unweighted(hit.ranking.semantic_part, alpha),
+        1.0 - alpha,
+        unweighted(hit.ranking.keyword_part, 1.0 - alpha),
+        hit.ranking.score
+    )
 }
