@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 pub(crate) const ENV_INDEX_DIR: &str = "MMSEARCH_INDEX_DIR";
 /// Names the models directory when `--models-dir` is not given.
 pub(crate) const ENV_MODELS: &str = "MMSEARCH_MODELS";
+/// Names the search backend when `--backend` is not given.
+pub(crate) const ENV_BACKEND: &str = "MMSEARCH_BACKEND";
 /// Names the arXiv API endpoint when `--arxiv-api` is not given.
 pub(crate) const ENV_ARXIV_API: &str = "MMSEARCH_ARXIV_API";
 
@@ -73,6 +75,12 @@ pub(crate) fn models_dir_candidates() -> (Option<PathBuf>, Vec<PathBuf>) {
         fallbacks.push(dir.join("models"));
     }
     (explicit, fallbacks)
+}
+
+/// The search backend: `MMSEARCH_BACKEND` when set (`milvus://HOST:PORT[/NAME]`),
+/// else `None`, the embedded engine.
+pub(crate) fn backend() -> Option<String> {
+    var(ENV_BACKEND).map(|v| v.to_string_lossy().into_owned())
 }
 
 /// The arXiv API endpoint: `MMSEARCH_ARXIV_API`, else the public one.

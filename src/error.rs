@@ -66,6 +66,16 @@ pub enum Error {
         kind: ArxivError,
     },
 
+    /// A search backend server (Milvus) could not be reached or refused a
+    /// request; the address says which.
+    #[error("Milvus at {address}: {}", one_line(.what))]
+    Backend {
+        /// `HOST:PORT`.
+        address: String,
+        /// What failed.
+        what: String,
+    },
+
     /// The keyword index (tantivy) failed.
     #[error("keyword index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

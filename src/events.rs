@@ -15,6 +15,8 @@ pub enum Task {
     Enriching,
     /// Judged queries run by `eval`.
     Evaluating,
+    /// Papers sent to a search server (Milvus) during a build.
+    Uploading,
 }
 
 /// One thing worth telling the user.

@@ -21,6 +21,7 @@ pub mod error;
 pub mod eval;
 pub mod events;
 pub mod index;
+pub mod milvus;
 pub mod paper;
 pub mod read;
 pub mod search;

@@ -111,6 +111,7 @@ pub fn open_engine(collection: &Collection) -> Engine {
         index_dir: index_dir(collection),
         models_dir: None,
         events: mmsearch::Events::none(),
+        backend: None,
     };
     let started = std::time::Instant::now();
     drop(

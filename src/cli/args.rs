@@ -175,6 +175,10 @@ pub(super) struct GlobalArgs {
     /// Answer in this process even when `mmsearch serve` runs on the index directory.
     #[arg(long, global = true)]
     pub(super) no_server: bool,
+    /// Keep the index in a Milvus server instead of the index directory:
+    /// milvus://HOST:PORT[/COLLECTION] [default: $MMSEARCH_BACKEND, else the embedded engine].
+    #[arg(long, global = true, value_name = "URL")]
+    pub(super) backend: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -391,7 +395,15 @@ impl GlobalArgs {
             format: self.source_format.or(format),
             abstracts: &self.abstracts,
         };
-        choose::choose(&IndexDir::new(&config.index_dir), &given, shipped)
+        let dir = IndexDir::new(&config.index_dir);
+        match &config.backend {
+            // A Milvus collection remembers its own files, as an index directory does.
+            Some(address) if !shipped && self.source.is_empty() => {
+                let remembered = crate::milvus::remembered_sources(address)?;
+                choose::choose_remembered(&dir, remembered)
+            }
+            _ => choose::choose(&dir, &given, shipped),
+        }
     }
 
     /// Opens the collection for a query. When a remembered source has gone
@@ -424,6 +436,10 @@ impl GlobalArgs {
             },
             models_dir: self.models_dir.clone(),
             events: events::to_stderr(std::io::stderr().is_terminal()),
+            backend: match self.backend.clone().or_else(config::backend) {
+                Some(url) => Some(crate::milvus::Address::parse(&url)?),
+                None => None,
+            },
         })
     }
 }

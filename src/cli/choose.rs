@@ -23,7 +23,7 @@ pub(crate) struct Given<'a> {
 /// Given sources replace the remembered ones (the index remembers them once
 /// it is built from them); a source that cannot be read is an error naming it.
 pub(crate) fn choose(dir: &IndexDir, given: &Given<'_>, shipped: bool) -> Result<Sources> {
-    let mut sources = if shipped {
+    let sources = if shipped {
         Sources::shipped()
     } else if !given.lists.is_empty() {
         read(&resolve_given(given)?, false)?
@@ -33,6 +33,24 @@ pub(crate) fn choose(dir: &IndexDir, given: &Given<'_>, shipped: bool) -> Result
             None => Sources::shipped(),
         }
     };
+    with_cache(dir, sources)
+}
+
+/// As [`choose`] without given sources, for a collection kept elsewhere
+/// (Milvus) that remembers its files itself; the enrich cache still comes
+/// from `dir`.
+pub(crate) fn choose_remembered(
+    dir: &IndexDir,
+    remembered: Option<SourcePaths>,
+) -> Result<Sources> {
+    let sources = match remembered {
+        Some(remembered) => read(&remembered, true)?,
+        None => Sources::shipped(),
+    };
+    with_cache(dir, sources)
+}
+
+fn with_cache(dir: &IndexDir, mut sources: Sources) -> Result<Sources> {
     let cache = dir.enrichment_cache();
     if cache.is_file() {
         sources

@@ -33,7 +33,7 @@ pub(super) fn forward(
     path: &str,
     pairs: &[(&str, String)],
 ) -> Option<Result<()>> {
-    if global.no_server || !global.source.is_empty() {
+    if global.no_server || !global.source.is_empty() || config.backend.is_some() {
         return None;
     }
     let url = crate::serve::client::path_with_query(path, pairs);
@@ -222,7 +222,17 @@ pub(super) fn index(global: &GlobalArgs, args: &IndexArgs) -> Result<()> {
     }
     let sources = global.sources(&config, args.format, args.shipped)?;
     let events = events::for_builds(std::io::stderr().is_terminal());
-    let report = build::build(&dir, &sources, &models_dir, !args.full, &events)?;
+    let report = match &config.backend {
+        Some(address) => crate::milvus::build(
+            address,
+            &config.index_dir,
+            &sources,
+            &models_dir,
+            !args.full,
+            &events,
+        )?,
+        None => build::build(&dir, &sources, &models_dir, !args.full, &events)?,
+    };
     if args.verbose {
         for merge in &report.merges {
             println!("{}", print::merge_line(merge));
@@ -246,7 +256,10 @@ pub(super) fn print_build_report(report: &BuildReport, config: &EngineConfig) {
         report.embedded,
         report.reused,
         report.seconds,
-        config.index_dir.display()
+        match &config.backend {
+            Some(address) => address.to_string(),
+            None => config.index_dir.display().to_string(),
+        }
     );
 }
 
@@ -382,6 +395,10 @@ fn open_eval_set(
             (name.to_string(), Sources::shipped(), judgments, None)
         }
     };
+    // In Milvus every set is its own collection beside the user's.
+    config.backend = config
+        .backend
+        .map(|address| address.with_suffix(&format!("eval_{}", crate::paper::slug(&collection))));
     let engine = Engine::open(&config, &sources, Mode::Hybrid)?;
     Ok(OpenSet {
         collection,
@@ -509,6 +526,13 @@ pub(super) fn finish_output(result: std::io::Result<()>) -> Result<()> {
 }
 
 pub(super) fn serve(args: &ServeArgs, global: &GlobalArgs) -> Result<()> {
+    if global.config()?.backend.is_some() {
+        return Err(Error::Usage(
+            "mmsearch serve runs on the embedded engine; --backend (and MMSEARCH_BACKEND) \
+             work with index, search, similar, show, export and eval"
+                .into(),
+        ));
+    }
     let config = global.config()?;
     if !args.addr.ip().is_loopback() {
         eprintln!(

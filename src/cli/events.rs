@@ -13,6 +13,7 @@ fn template(task: Task) -> &'static str {
         Task::Embedding => "embedding {bar:40} {pos}/{len} papers, {per_sec}, eta {eta}",
         Task::Enriching => "enrich {bar:30} {pos}/{len} papers, eta {eta} {wide_msg}",
         Task::Evaluating => "{bar:40} {pos}/{len} queries",
+        Task::Uploading => "to Milvus {bar:40} {pos}/{len} papers, eta {eta}",
     }
 }
 

@@ -60,6 +60,65 @@ pub(crate) fn build_locked(
     reuse: bool,
     events: &Events,
 ) -> Result<BuildReport> {
+    let prepared = prepare(
+        sources,
+        models_dir,
+        |card| {
+            if reuse {
+                reusable_vectors(dir, card)
+            } else {
+                HashMap::new()
+            }
+        },
+        events,
+    )?;
+    dir.write(
+        lock,
+        &prepared.collection.papers,
+        &prepared.vectors,
+        &prepared.card,
+        sources,
+    )?;
+    Ok(prepared.report())
+}
+
+/// A collection read and embedded, ready to be written to a backend.
+pub(crate) struct Prepared {
+    /// The merged papers.
+    pub collection: Collection,
+    /// One vector per paper, in order.
+    pub vectors: Vec<Vec<f32>>,
+    /// The model that made them.
+    pub card: ModelCard,
+    embedded: usize,
+    started: std::time::Instant,
+}
+
+impl Prepared {
+    /// What the build did.
+    pub(crate) fn report(self) -> BuildReport {
+        let papers = &self.collection.papers;
+        BuildReport {
+            papers: papers.len(),
+            with_abstract: papers.iter().filter(|p| p.abstract_text.is_some()).count(),
+            embedded: self.embedded,
+            reused: papers.len() - self.embedded,
+            warnings: self.collection.warnings,
+            sources: self.collection.sources,
+            merges: self.collection.merges,
+            seconds: self.started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+/// Reads the collection of `sources` and embeds every paper whose text is
+/// not among the vectors `known` gives for the model card (text → vector).
+pub(crate) fn prepare(
+    sources: &Sources,
+    models_dir: &Path,
+    known: impl FnOnce(&ModelCard) -> HashMap<String, Vec<f32>>,
+    events: &Events,
+) -> Result<Prepared> {
     let started = std::time::Instant::now();
     let card = embed::read_model_card(models_dir)?;
     let collection = Collection::from_sources(sources)?;
@@ -74,11 +133,7 @@ pub(crate) fn build_locked(
         .iter()
         .map(Paper::embedding_text)
         .collect();
-    let mut known = if reuse {
-        reusable_vectors(dir, &card)
-    } else {
-        HashMap::new()
-    };
+    let mut known = known(&card);
     let mut vectors: Vec<Option<Vec<f32>>> = texts.iter().map(|t| known.remove(t)).collect();
     let missing: Vec<usize> = (0..texts.len()).filter(|&i| vectors[i].is_none()).collect();
     if !missing.is_empty() {
@@ -92,26 +147,18 @@ pub(crate) fn build_locked(
         }
     }
     let vectors: Vec<Vec<f32>> = vectors.into_iter().map(Option::unwrap_or_default).collect();
-    dir.write(lock, &collection.papers, &vectors, &card, sources)?;
-    Ok(BuildReport {
-        papers: collection.papers.len(),
-        with_abstract: collection
-            .papers
-            .iter()
-            .filter(|p| p.abstract_text.is_some())
-            .count(),
+    Ok(Prepared {
+        collection,
+        vectors,
+        card,
         embedded: missing.len(),
-        reused: texts.len() - missing.len(),
-        warnings: collection.warnings,
-        sources: collection.sources,
-        merges: collection.merges,
-        seconds: started.elapsed().as_secs_f64(),
+        started,
     })
 }
 
 /// Text → vector from the live generation when it was embedded by `card`'s
 /// model: the embedding cache, keyed by model and text.
-fn reusable_vectors(dir: &IndexDir, card: &ModelCard) -> HashMap<String, Vec<f32>> {
+pub(crate) fn reusable_vectors(dir: &IndexDir, card: &ModelCard) -> HashMap<String, Vec<f32>> {
     match dir.stored_vectors() {
         Some((model, papers, vectors)) if &model == card => papers
             .iter()

@@ -247,6 +247,24 @@ impl KeywordIndex {
         })
     }
 
+    /// An index of no papers, in memory: its analysers and snippets serve a
+    /// backend that keeps the papers elsewhere (every word then weighs the
+    /// same when a snippet's passage is chosen).
+    pub(crate) fn empty() -> Result<Self> {
+        let index = Index::create_in_ram(schema());
+        register_analyzers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let schema = index.schema();
+        Ok(KeywordIndex {
+            index,
+            reader,
+            schema,
+        })
+    }
+
     /// BM25 over every search field, best first, at most `limit` documents.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Scored>> {
         let Some(query) = self.text_query(query)? else {
@@ -475,6 +493,10 @@ impl super::KeywordLeg for KeywordIndex {
 
     fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<super::Ranked> {
         KeywordIndex::more_like_this(self, texts, limit)
+    }
+
+    fn snippet(&self, query: &str, text: &str, max_chars: usize) -> Result<Option<Snippet>> {
+        KeywordIndex::snippet(self, query, text, max_chars)
     }
 
     fn documents(&self) -> usize {

@@ -14,6 +14,7 @@ pub mod store;
 pub mod vector;
 
 use crate::error::Result;
+use crate::paper::filter::Filter;
 
 /// A document: its position in the collection's papers, the same number in
 /// every leg.
@@ -31,8 +32,33 @@ pub trait KeywordLeg: Send + Sync {
     /// The highest score `search` could give any document for `query` (a
     /// scale for fusion that does not depend on what matched).
     fn bound(&self, query: &str) -> Result<f32>;
+    /// The best `limit` among the documents passing `filter` (`allowed` are
+    /// those documents, sorted): every match is scored, so a narrow filter
+    /// still fills `limit`. A backend that evaluates `filter` itself may
+    /// ignore `allowed`.
+    fn search_where(
+        &self,
+        query: &str,
+        filter: &Filter,
+        allowed: &[DocId],
+        limit: usize,
+    ) -> Result<Ranked> {
+        let _ = filter;
+        let mut ranked = self.search(query, self.documents())?;
+        ranked.retain(|(doc, _)| allowed.binary_search(doc).is_ok());
+        ranked.truncate(limit);
+        Ok(ranked)
+    }
     /// Documents whose text is like `texts` (for `similar`).
     fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<Ranked>;
+    /// The best passage of `text` with the query's words highlighted, or
+    /// `None` when none occurs.
+    fn snippet(
+        &self,
+        query: &str,
+        text: &str,
+        max_chars: usize,
+    ) -> Result<Option<tantivy::snippet::Snippet>>;
     /// How many documents the leg holds.
     fn documents(&self) -> usize;
 }
@@ -42,8 +68,16 @@ pub trait VectorLeg: Send + Sync {
     /// The nearest `limit` documents to `query` (approximately, as the
     /// backend allows), with their cosine similarity.
     fn search(&self, query: &[f32], limit: usize) -> Result<Ranked>;
-    /// The nearest `limit` among `candidates` only, exactly (for filters).
-    fn search_among(&self, query: &[f32], candidates: &[DocId], limit: usize) -> Result<Ranked>;
+    /// The nearest `limit` among the documents passing `filter`, exactly;
+    /// `allowed` are those documents, sorted (a backend that evaluates
+    /// `filter` itself may ignore them).
+    fn search_where(
+        &self,
+        query: &[f32],
+        filter: &Filter,
+        allowed: &[DocId],
+        limit: usize,
+    ) -> Result<Ranked>;
     /// The stored vector of a document.
     fn vector(&self, doc: DocId) -> Option<Vec<f32>>;
     /// Length of the vectors.

@@ -391,3 +391,21 @@ fn read_manifest(generation: &Path) -> Result<Manifest> {
     serde_json::from_str(&text)
         .map_err(|e| Error::index(generation, format!("{MANIFEST} is damaged: {e}")))
 }
+
+/// Why an existing index cannot be used as it is, if it cannot.
+pub(crate) fn staleness(
+    manifest: &Manifest,
+    sources: &Sources,
+    model: Option<&ModelCard>,
+) -> Option<String> {
+    if manifest.sources_hash != sources.hash() {
+        return Some("the paper list changed".into());
+    }
+    match model {
+        Some(card) if card != &manifest.model => Some(format!(
+            "the index was built with {} ({}), the model now is {} ({})",
+            manifest.model.id, manifest.model.variant, card.id, card.variant
+        )),
+        _ => None,
+    }
+}

@@ -263,13 +263,14 @@ impl super::VectorLeg for VectorIndex {
         Ok(VectorIndex::search(self, query, limit))
     }
 
-    fn search_among(
+    fn search_where(
         &self,
         query: &[f32],
-        candidates: &[super::DocId],
+        _filter: &crate::paper::filter::Filter,
+        allowed: &[super::DocId],
         limit: usize,
     ) -> Result<super::Ranked> {
-        Ok(VectorIndex::search_among(self, query, candidates, limit))
+        Ok(VectorIndex::search_among(self, query, allowed, limit))
     }
 
     fn vector(&self, doc: super::DocId) -> Option<Vec<f32>> {

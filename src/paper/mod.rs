@@ -5,6 +5,7 @@
 
 pub mod arxiv_id;
 pub mod doi;
+pub mod filter;
 
 use std::sync::LazyLock;
 

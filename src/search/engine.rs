@@ -10,12 +10,11 @@ use super::fusion::{self, Fused, Fusion};
 use super::results::{Hit, ResultHit, Results, Snippet, readable_abstract};
 use crate::collection::Sources;
 use crate::config::DEFAULT_LIMIT;
-use crate::embed::{self, Embedder, ModelCard};
+use crate::embed::{self, Embedder};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::index::build::build_locked;
-use crate::index::keyword::KeywordIndex;
-use crate::index::store::{IndexDir, Loaded, Manifest};
+use crate::index::store::{IndexDir, Loaded, Manifest, staleness};
 use crate::index::{DocId, KeywordLeg, Ranked, VectorLeg};
 use crate::paper::Paper;
 
@@ -60,6 +59,9 @@ pub struct EngineConfig {
     pub models_dir: Option<PathBuf>,
     /// Where progress, warnings and build messages go.
     pub events: Events,
+    /// A Milvus collection to keep the index in instead of `index_dir`
+    /// (which then holds only the enrichment cache and the write lock).
+    pub backend: Option<crate::milvus::Address>,
 }
 
 /// An opened index, ready to answer queries from any number of threads:
@@ -68,25 +70,11 @@ pub struct EngineConfig {
 /// searches and `similar` never pay for it) and then shared.
 pub struct Engine {
     papers: Vec<Paper>,
-    keyword: KeywordIndex,
+    keyword: Box<dyn KeywordLeg>,
     vectors: Box<dyn VectorLeg>,
     manifest: Manifest,
     models_dir: Option<PathBuf>,
     embedder: Mutex<Option<Embedder>>,
-}
-
-/// Why an existing index cannot be used as it is, if it cannot.
-fn staleness(manifest: &Manifest, sources: &Sources, model: Option<&ModelCard>) -> Option<String> {
-    if manifest.sources_hash != sources.hash() {
-        return Some("the paper list changed".into());
-    }
-    match model {
-        Some(card) if card != &manifest.model => Some(format!(
-            "the index was built with {} ({}), the model now is {} ({})",
-            manifest.model.id, manifest.model.variant, card.id, card.variant
-        )),
-        _ => None,
-    }
 }
 
 impl Engine {
@@ -102,6 +90,25 @@ impl Engine {
             Err(e) if mode == Mode::Keyword => (Err(e), None),
             Err(e) => return Err(e),
         };
+        if let Some(address) = &config.backend {
+            let found = models_dir.as_ref().ok().cloned();
+            let opened = crate::milvus::open(
+                address,
+                &config.index_dir,
+                sources,
+                card.as_ref(),
+                models_dir,
+                &config.events,
+            )?;
+            return Ok(Engine {
+                papers: opened.papers,
+                keyword: opened.keyword,
+                vectors: opened.vectors,
+                manifest: opened.manifest,
+                models_dir: found,
+                embedder: Mutex::new(None),
+            });
+        }
         let reason = match dir.load() {
             Ok(Some(loaded)) => match staleness(&loaded.manifest, sources, card.as_ref()) {
                 None => return Ok(Engine::from_loaded(loaded, models_dir.ok())),
@@ -148,7 +155,7 @@ impl Engine {
     fn from_loaded(loaded: Loaded, models_dir: Option<PathBuf>) -> Engine {
         Engine {
             papers: loaded.papers,
-            keyword: loaded.keyword,
+            keyword: Box::new(loaded.keyword),
             vectors: Box::new(loaded.vectors),
             manifest: loaded.manifest,
             models_dir,
@@ -247,33 +254,28 @@ impl Engine {
     ) -> Result<Legs> {
         let depth = options.depth.max(options.limit);
         let allowed = self.allowed(&options.filter);
-        let keep = |list: &mut Ranked| {
-            if let Some(allowed) = &allowed {
-                list.retain(|(doc, _)| allowed.binary_search(doc).is_ok());
-                list.truncate(depth);
-            }
-        };
-        let mut keyword = match options.mode {
+        let keyword = match options.mode {
             Mode::Semantic => Vec::new(),
-            Mode::Hybrid | Mode::Keyword => {
-                let fetch = if allowed.is_some() {
-                    self.papers.len()
-                } else {
-                    depth
-                };
-                KeywordLeg::search(&self.keyword, query, fetch)?
-            }
+            Mode::Hybrid | Mode::Keyword => match &allowed {
+                Some(allowed) => {
+                    self.keyword
+                        .search_where(query, &options.filter, allowed, depth)?
+                }
+                None => self.keyword.search(query, depth)?,
+            },
         };
-        keep(&mut keyword);
         let semantic = match (options.mode, vector, &allowed) {
             (Mode::Keyword, _, _) => Vec::new(),
-            (_, Some(v), Some(allowed)) => self.vectors.search_among(v, allowed, depth)?,
+            (_, Some(v), Some(allowed)) => {
+                self.vectors
+                    .search_where(v, &options.filter, allowed, depth)?
+            }
             (_, Some(v), None) => self.vectors.search(v, depth)?,
             (_, None, _) => return Err(Error::Usage("this mode needs a query embedding".into())),
         };
         let mut exact = match options.mode {
             Mode::Semantic => Vec::new(),
-            Mode::Hybrid | Mode::Keyword => KeywordLeg::exact(&self.keyword, query)?,
+            Mode::Hybrid | Mode::Keyword => self.keyword.exact(query)?,
         };
         let mut authored = match options.mode {
             Mode::Hybrid => super::author::papers_by_named_author(query, &self.papers),
@@ -285,7 +287,7 @@ impl Engine {
         }
         let keyword_bound = match options.mode {
             Mode::Semantic => 0.0,
-            Mode::Hybrid | Mode::Keyword => KeywordLeg::bound(&self.keyword, query)?,
+            Mode::Hybrid | Mode::Keyword => self.keyword.bound(query)?,
         };
         Ok(Legs {
             keyword,
@@ -413,13 +415,16 @@ impl Engine {
                     depth
                 };
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                self.keyword_leg().more_like_this(&refs, fetch)?
+                self.keyword.more_like_this(&refs, fetch)?
             }
         };
         keyword.retain(|(doc, _)| wanted(doc));
         let mut semantic = match (options.mode, &allowed) {
             (Mode::Keyword, _) => Vec::new(),
-            (_, Some(allowed)) => self.vectors.search_among(&vector, allowed, depth)?,
+            (_, Some(allowed)) => {
+                self.vectors
+                    .search_where(&vector, &options.filter, allowed, depth)?
+            }
             (_, None) => self.vectors.search(&vector, depth)?,
         };
         semantic.retain(|(doc, _)| wanted(doc));
@@ -440,10 +445,6 @@ impl Engine {
         max_chars: usize,
     ) -> Result<Option<tantivy::snippet::Snippet>> {
         self.keyword.snippet(query, text, max_chars)
-    }
-
-    fn keyword_leg(&self) -> &dyn KeywordLeg {
-        &self.keyword
     }
 
     /// The result list every printer (and a server) shares: the hits with
@@ -528,6 +529,7 @@ mod tests {
         let config = EngineConfig {
             index_dir: dir.path().to_path_buf(),
             models_dir: Some(models_dir),
+            backend: None,
             events: Events::new(move |e| {
                 if let Event::Building { reason, .. } = e {
                     log.lock().expect("log").push(reason.clone());

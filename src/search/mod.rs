@@ -6,7 +6,7 @@
 
 pub mod author;
 pub mod engine;
-pub mod filter;
+pub use crate::paper::filter;
 pub mod fusion;
 pub mod resolve;
 pub mod results;

@@ -1,0 +1,483 @@
+//! A collection in Milvus is written like a generation of the index
+//! directory: into a new Milvus collection `NAME_gN`, which becomes live only
+//! once complete, when a row naming it (with its manifest) is inserted into
+//! `NAME_meta`, the counterpart of the `current` symlink. The live collection
+//! is the one the newest row names, so a build killed halfway leaves the
+//! previous one answering; the next build drops the unfinished one. (Milvus
+//! aliases or collection properties would do the switch on a cluster, but
+//! Milvus Lite implements neither; one inserted row is atomic on both.)
+
+use std::collections::HashMap;
+
+use milvus::data::FieldColumn;
+use milvus::index::{IndexParams, IndexType, MetricType};
+use milvus::options::{CreateCollectionOptions, LoadOptions};
+use milvus::query::QueryOptions;
+use milvus::schema::{CollectionSchemaBuilder, FieldSchema};
+
+use serde::{Deserialize, Serialize};
+
+use super::Remote;
+use super::expr;
+use crate::collection::SourcePaths;
+use crate::error::Result;
+use crate::events::{Event, Events, Task};
+use crate::index::store::Manifest;
+use crate::paper::Paper;
+
+/// Milvus wants a vector field in every collection, the pointer
+/// collection too: this many dimensions of zeros.
+const META_DIMENSIONS: i64 = 2;
+/// Milvus's longest VARCHAR, in bytes.
+const MAX_VARCHAR: usize = 65_535;
+/// Rows per insert request (well under gRPC's 64 MB per message at 384
+/// dimensions plus an abstract).
+const INSERT_BATCH: usize = 2_000;
+/// Rows per query when reading papers back (Milvus answers at most 16,384).
+const READ_BATCH: usize = 10_000;
+
+/// The BM25 parameters Milvus uses by default (and tantivy too), needed to
+/// know the most a query could score.
+pub(crate) const BM25_K1: f32 = 1.2;
+
+/// The live collection and what it was built from.
+#[derive(Debug, Clone)]
+pub(crate) struct Live {
+    /// The Milvus collection, `NAME_gN`.
+    pub collection: String,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// The user's files it was built from (none for the shipped list), as
+    /// an index directory remembers them.
+    pub sources: Option<SourcePaths>,
+}
+
+/// What a row of `NAME_meta` holds.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pointer {
+    collection: String,
+    manifest: Manifest,
+    sources: Option<SourcePaths>,
+}
+
+fn meta_name(remote: &Remote) -> String {
+    format!("{}_meta", remote.address().name)
+}
+
+/// This name's generations, oldest first: `(N, NAME_gN)`.
+fn generations(remote: &Remote) -> Result<Vec<(u64, String)>> {
+    let prefix = format!("{}_g", remote.address().name);
+    let mut found: Vec<(u64, String)> = remote
+        .call("listing collections", |c| c.list_collections())?
+        .into_iter()
+        .filter_map(|name| {
+            let n = name.strip_prefix(&prefix)?.parse::<u64>().ok()?;
+            Some((n, name))
+        })
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+fn meta_schema(meta: &str) -> Result<milvus::schema::CollectionSchema> {
+    CollectionSchemaBuilder::new(meta, "mmsearch: which collection is live")
+        .add_field(FieldSchema::new_primary_int64("id", "generation", false))
+        .add_field(FieldSchema::new_varchar("pointer", "", MAX_VARCHAR as i32))
+        .add_field(FieldSchema::new_float_vector("unused", "", META_DIMENSIONS))
+        .build()
+        .map_err(|e| crate::error::Error::Internal(format!("Milvus schema: {e}")))
+}
+
+/// Creates `NAME_meta` when it is missing.
+fn ensure_meta(remote: &Remote) -> Result<()> {
+    let meta = meta_name(remote);
+    if remote.call("looking for the collection pointer", |c| {
+        c.has_collection(meta.as_str())
+    })? {
+        return Ok(());
+    }
+    let schema = meta_schema(&meta)?;
+    remote.call("creating the collection pointer", |c| {
+        c.create_collection(
+            schema,
+            Some(CreateCollectionOptions::with_consistency_level(
+                milvus::client::ConsistencyLevel::Strong,
+            )),
+        )
+    })?;
+    let index = IndexParams::new(
+        "unused".into(),
+        IndexType::Flat,
+        MetricType::L2,
+        HashMap::new(),
+    );
+    remote.call("indexing the collection pointer", |c| {
+        c.create_index(meta.as_str(), "unused", index)
+    })?;
+    remote.call("loading the collection pointer", |c| {
+        c.load_collection(meta.as_str(), Some(LoadOptions::default()))
+    })?;
+    Ok(())
+}
+
+/// The live generation, if a build ever finished.
+pub(crate) fn live(remote: &Remote) -> Result<Option<Live>> {
+    let meta = meta_name(remote);
+    if !remote.call("looking for the collection pointer", |c| {
+        c.has_collection(meta.as_str())
+    })? {
+        return Ok(None);
+    }
+    let options = QueryOptions::new().output_fields(vec!["id".into(), "pointer".into()]);
+    let columns = remote.call("reading the collection pointer", |c| {
+        c.query(meta.as_str(), "id >= 0", &options)
+    })?;
+    let ids: Vec<i64> = column(remote, &columns, "id")?;
+    let pointers: Vec<String> = column(remote, &columns, "pointer")?;
+    let Some((_, newest)) = ids.iter().zip(&pointers).max_by_key(|(id, _)| **id) else {
+        return Ok(None);
+    };
+    let pointer: Pointer = serde_json::from_str(newest)
+        .map_err(|e| remote.error(format!("{meta} holds a pointer mmsearch cannot read ({e})")))?;
+    Ok(Some(Live {
+        collection: pointer.collection,
+        manifest: pointer.manifest,
+        sources: pointer.sources,
+    }))
+}
+
+/// The text the BM25 function analyses: every searched field of the paper.
+fn searched_text(paper: &Paper) -> String {
+    let mut parts: Vec<&str> = vec![paper.title.as_str()];
+    parts.extend(paper.tags.iter().map(String::as_str));
+    parts.extend(paper.authors.iter().map(String::as_str));
+    parts.extend(paper.sections.iter().map(String::as_str));
+    parts.extend(paper.venue.as_deref());
+    parts.extend(paper.arxiv_id.as_deref());
+    parts.extend(paper.keywords.iter().map(String::as_str));
+    let year = paper.year.map(|y| y.to_string());
+    parts.extend(year.as_deref());
+    parts.extend(paper.abstract_text.as_deref());
+    truncated(parts.join("\n"))
+}
+
+/// Cut to Milvus's longest VARCHAR at a character boundary (an abstract
+/// longer than 64 KiB is not an abstract; what BM25 loses is its tail).
+fn truncated(mut text: String) -> String {
+    if text.len() > MAX_VARCHAR {
+        let mut end = MAX_VARCHAR;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+fn schema(name: &str, dimensions: usize) -> Result<milvus::schema::CollectionSchema> {
+    let bm25 = milvus::proto::schema::FunctionSchema {
+        name: "bm25".to_string(),
+        r#type: milvus::proto::schema::FunctionType::Bm25 as i32,
+        input_field_names: vec!["text".to_string()],
+        output_field_names: vec!["sparse".to_string()],
+        ..Default::default()
+    };
+    let varchar = |field: &str| FieldSchema::new_varchar(field, "", MAX_VARCHAR as i32);
+    CollectionSchemaBuilder::new(name, "mmsearch papers")
+        .add_field(FieldSchema::new_primary_int64("id", "document id", false))
+        .add_field(
+            varchar("text")
+                .add_type_param("enable_analyzer", "true")
+                .add_type_param("enable_match", "true")
+                .add_type_param("analyzer_params", r#"{"type": "english"}"#),
+        )
+        .add_field(FieldSchema::new_sparse_float_vector("sparse", "BM25"))
+        .add_field(FieldSchema::new_float_vector(
+            "dense",
+            "MiniLM",
+            dimensions as i64,
+        ))
+        .add_field(varchar("paper"))
+        .add_field(varchar("keys"))
+        .add_field(FieldSchema::new_int64("year", ""))
+        .add_field(varchar("venue"))
+        .add_field(varchar("sections"))
+        .add_field(varchar("authors"))
+        .add_function(bm25)
+        .build()
+        .map_err(|e| crate::error::Error::Internal(format!("Milvus schema: {e}")))
+}
+
+/// Writes `papers` (document id = position) with their `vectors` as a new
+/// generation, marks it live with `manifest`, then drops the older ones.
+/// Returns the new collection's name.
+pub(crate) fn write(
+    remote: &Remote,
+    papers: &[Paper],
+    vectors: &[Vec<f32>],
+    manifest: &Manifest,
+    sources: Option<&SourcePaths>,
+    events: &Events,
+) -> Result<String> {
+    let dimensions = vectors.first().map_or(0, Vec::len);
+    ensure_meta(remote)?;
+    let existing = generations(remote)?;
+    let live = live(remote)?.map(|l| l.collection);
+    for (_, name) in &existing {
+        if Some(name) != live.as_ref() {
+            remote.call("dropping an unfinished collection", |c| {
+                c.drop_collection(name.as_str())
+            })?;
+        }
+    }
+    let next = existing.last().map_or(1, |(n, _)| n + 1);
+    let collection = format!("{}_g{next}", remote.address().name);
+    let schema = schema(&collection, dimensions)?;
+    remote.call("creating a collection", |c| {
+        c.create_collection(
+            schema.clone(),
+            Some(CreateCollectionOptions::with_consistency_level(
+                milvus::client::ConsistencyLevel::Strong,
+            )),
+        )
+    })?;
+    events.emit(Event::Started {
+        task: Task::Uploading,
+        total: papers.len(),
+    });
+    for (start, chunk) in (0..papers.len())
+        .collect::<Vec<_>>()
+        .chunks(INSERT_BATCH)
+        .map(|c| (c[0], c.len()))
+        .map(|(s, n)| (s, s..s + n))
+    {
+        let columns = columns(&schema, &papers[chunk.clone()], &vectors[chunk], start)?;
+        remote.call("inserting papers", |c| {
+            c.insert(collection.as_str(), columns, None)
+        })?;
+        events.emit(Event::Progress {
+            task: Task::Uploading,
+            done: (start + INSERT_BATCH).min(papers.len()),
+            detail: None,
+        });
+    }
+    events.emit(Event::Finished {
+        task: Task::Uploading,
+    });
+    remote.call("flushing", |c| c.flush(collection.as_str()))?;
+    let dense = IndexParams::new(
+        "dense".into(),
+        IndexType::Flat,
+        MetricType::IP,
+        HashMap::new(),
+    );
+    remote.call("indexing vectors", |c| {
+        c.create_index(collection.as_str(), "dense", dense)
+    })?;
+    let sparse = IndexParams::new(
+        "sparse".into(),
+        IndexType::SparseInvertedIndex,
+        MetricType::BM25,
+        HashMap::new(),
+    );
+    remote.call("indexing text", |c| {
+        c.create_index(collection.as_str(), "sparse", sparse)
+    })?;
+    remote.call("loading the collection", |c| {
+        c.load_collection(collection.as_str(), Some(LoadOptions::default()))
+    })?;
+    let pointer = serde_json::to_string(&Pointer {
+        collection: collection.clone(),
+        manifest: manifest.clone(),
+        sources: sources.cloned(),
+    })?;
+    let meta = meta_name(remote);
+    let meta_schema = meta_schema(&meta)?;
+    let meta_field = |name: &str| {
+        meta_schema
+            .get_field(name)
+            .ok_or_else(|| remote.error(format!("{meta} lacks the field {name}")))
+    };
+    let row = vec![
+        FieldColumn::new(meta_field("id")?, vec![next as i64]),
+        FieldColumn::new(meta_field("pointer")?, vec![pointer]),
+        FieldColumn::new(
+            meta_field("unused")?,
+            vec![0.0f32; META_DIMENSIONS as usize],
+        ),
+    ];
+    remote.call("switching to the new collection", |c| {
+        c.insert(meta.as_str(), row, None)
+    })?;
+    if let Some(old) = live {
+        remote.call("dropping the previous collection", |c| {
+            c.drop_collection(old.as_str())
+        })?;
+    }
+    Ok(collection)
+}
+
+fn columns(
+    schema: &milvus::schema::CollectionSchema,
+    papers: &[Paper],
+    vectors: &[Vec<f32>],
+    first_id: usize,
+) -> Result<Vec<FieldColumn>> {
+    let field = |name: &str| {
+        schema
+            .get_field(name)
+            .ok_or_else(|| crate::error::Error::Internal(format!("Milvus schema lacks {name}")))
+    };
+    let mut records = Vec::with_capacity(papers.len());
+    for paper in papers {
+        let json = serde_json::to_string(paper)?;
+        if json.len() > MAX_VARCHAR {
+            return Err(crate::error::Error::Usage(format!(
+                "paper {} is {} bytes as JSON; Milvus stores at most {MAX_VARCHAR} in a field",
+                paper.id,
+                json.len()
+            )));
+        }
+        records.push(json);
+    }
+    let ids: Vec<i64> = (first_id..first_id + papers.len())
+        .map(|i| i as i64)
+        .collect();
+    let keys = |p: &Paper| truncated(expr::joined(p.lookup_keys().iter().map(String::as_str)));
+    Ok(vec![
+        FieldColumn::new(field("id")?, ids),
+        FieldColumn::new(
+            field("text")?,
+            papers.iter().map(searched_text).collect::<Vec<_>>(),
+        ),
+        FieldColumn::new(field("dense")?, vectors.concat()),
+        FieldColumn::new(field("paper")?, records),
+        FieldColumn::new(field("keys")?, papers.iter().map(keys).collect::<Vec<_>>()),
+        FieldColumn::new(
+            field("year")?,
+            papers
+                .iter()
+                .map(|p| p.year.map_or(-1, i64::from))
+                .collect::<Vec<_>>(),
+        ),
+        FieldColumn::new(
+            field("venue")?,
+            papers
+                .iter()
+                .map(|p| truncated(expr::cleaned(p.venue.as_deref().unwrap_or(""))))
+                .collect::<Vec<_>>(),
+        ),
+        FieldColumn::new(
+            field("sections")?,
+            papers
+                .iter()
+                .map(|p| truncated(expr::joined(p.sections.iter().map(String::as_str))))
+                .collect::<Vec<_>>(),
+        ),
+        FieldColumn::new(
+            field("authors")?,
+            papers
+                .iter()
+                .map(|p| truncated(expr::joined(p.authors.iter().map(String::as_str))))
+                .collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// Runs a query over all `documents` in id ranges, asking for `fields`.
+fn read_all(
+    remote: &Remote,
+    collection: &str,
+    documents: usize,
+    fields: &[&str],
+) -> Result<Vec<FieldColumn>> {
+    let mut out: Vec<FieldColumn> = Vec::new();
+    for start in (0..documents).step_by(READ_BATCH) {
+        let end = (start + READ_BATCH).min(documents);
+        let options =
+            QueryOptions::new().output_fields(fields.iter().map(|f| f.to_string()).collect());
+        let filter = format!("id >= {start} and id < {end}");
+        let columns = remote.call("reading papers", |c| c.query(collection, &filter, &options))?;
+        for column in columns {
+            match out.iter_mut().find(|c| c.name == column.name) {
+                Some(existing) => extend(existing, column),
+                None => out.push(column),
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn extend(into: &mut FieldColumn, more: FieldColumn) {
+    use milvus::value::ValueVec;
+    match (&mut into.value, more.value) {
+        (ValueVec::Long(a), ValueVec::Long(b)) => a.extend(b),
+        (ValueVec::String(a), ValueVec::String(b)) => a.extend(b),
+        (ValueVec::Float(a), ValueVec::Float(b)) => a.extend(b),
+        (a, b) => *a = b,
+    }
+}
+
+fn column<T: TryFrom<milvus::value::ValueVec>>(
+    remote: &Remote,
+    columns: &[FieldColumn],
+    name: &str,
+) -> Result<T> {
+    columns
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| T::try_from(c.value.clone()).ok())
+        .ok_or_else(|| remote.error(format!("the answer lacks the field {name}")))
+}
+
+/// The papers of the live generation, in document order, with their
+/// vectors when `with_vectors` (for reuse by the next build).
+pub(crate) fn papers(
+    remote: &Remote,
+    live: &Live,
+    with_vectors: bool,
+) -> Result<(Vec<Paper>, Vec<Vec<f32>>)> {
+    let documents = live.manifest.documents;
+    let fields: &[&str] = if with_vectors {
+        &["id", "paper", "dense"]
+    } else {
+        &["id", "paper"]
+    };
+    let columns = read_all(remote, &live.collection, documents, fields)?;
+    let ids: Vec<i64> = column(remote, &columns, "id")?;
+    let records: Vec<String> = column(remote, &columns, "paper")?;
+    let dense: Vec<f32> = if with_vectors {
+        column(remote, &columns, "dense")?
+    } else {
+        Vec::new()
+    };
+    let dimensions = live.manifest.model.dimensions;
+    let mut papers: Vec<Option<Paper>> = vec![None; documents];
+    let mut vectors: Vec<Vec<f32>> = vec![Vec::new(); if with_vectors { documents } else { 0 }];
+    for (row, (id, record)) in ids.iter().zip(&records).enumerate() {
+        let doc = usize::try_from(*id)
+            .ok()
+            .filter(|&d| d < documents)
+            .ok_or_else(|| remote.error(format!("document id {id} is out of range")))?;
+        papers[doc] = Some(serde_json::from_str(record)?);
+        if with_vectors {
+            vectors[doc] = dense
+                .get(row * dimensions..(row + 1) * dimensions)
+                .map(<[f32]>::to_vec)
+                .unwrap_or_default();
+        }
+    }
+    let papers = papers
+        .into_iter()
+        .enumerate()
+        .map(|(doc, p)| {
+            p.ok_or_else(|| {
+                remote.error(format!(
+                    "collection {} lacks document {doc} of {documents}",
+                    live.collection
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((papers, vectors))
+}
