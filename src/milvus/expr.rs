@@ -80,7 +80,13 @@ pub(crate) fn ids(docs: &[usize]) -> String {
 
 /// Documents with exact-lookup key `key` (already normalised).
 pub(crate) fn key(key: &str) -> Option<String> {
-    contains("keys", &format!("{SEPARATOR}{key}{SEPARATOR}"))
+    let key = cleaned(key);
+    (!key.contains(['%', '_'])).then(|| {
+        format!(
+            "keys like {}",
+            literal(&format!("%{SEPARATOR}{key}{SEPARATOR}%"))
+        )
+    })
 }
 
 #[cfg(test)]

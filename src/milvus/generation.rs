@@ -25,6 +25,8 @@ use crate::events::{Event, Events, Task};
 use crate::index::store::Manifest;
 use crate::paper::Paper;
 
+/// Rounds of 100 ms to wait for an index the server did not list at once.
+const INDEX_WAIT_ROUNDS: usize = 600;
 /// Milvus wants a vector field in every collection, the pointer
 /// collection too: this many dimensions of zeros.
 const META_DIMENSIONS: i64 = 2;
@@ -88,6 +90,34 @@ fn meta_schema(meta: &str) -> Result<milvus::schema::CollectionSchema> {
         .map_err(|e| crate::error::Error::Internal(format!("Milvus schema: {e}")))
 }
 
+/// Creates an index and waits until it is built. The client's own wait
+/// asks for the index once, right away, and a server may not list it yet
+/// ("failed to describe index"): then this asks again for a while.
+fn create_index(remote: &Remote, collection: &str, field: &str, params: IndexParams) -> Result<()> {
+    let name = params.name().clone();
+    match remote.call("indexing", |c| c.create_index(collection, field, params)) {
+        Ok(()) => return Ok(()),
+        Err(crate::error::Error::Backend { what, .. })
+            if what.contains("failed to describe index") => {}
+        Err(e) => return Err(e),
+    }
+    for _ in 0..INDEX_WAIT_ROUNDS {
+        let infos = remote.call("waiting for an index", |c| {
+            c.describe_index(collection, field)
+        })?;
+        if infos.iter().any(|info| {
+            info.params().name() == &name
+                && info.state() == milvus::proto::common::IndexState::Finished
+        }) {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(remote.error(format!(
+        "the index on {collection}.{field} was not built in time"
+    )))
+}
+
 /// Creates `NAME_meta` when it is missing.
 fn ensure_meta(remote: &Remote) -> Result<()> {
     let meta = meta_name(remote);
@@ -111,9 +141,7 @@ fn ensure_meta(remote: &Remote) -> Result<()> {
         MetricType::L2,
         HashMap::new(),
     );
-    remote.call("indexing the collection pointer", |c| {
-        c.create_index(meta.as_str(), "unused", index)
-    })?;
+    create_index(remote, &meta, "unused", index)?;
     remote.call("loading the collection pointer", |c| {
         c.load_collection(meta.as_str(), Some(LoadOptions::default()))
     })?;
@@ -146,19 +174,33 @@ pub(crate) fn live(remote: &Remote) -> Result<Option<Live>> {
     }))
 }
 
-/// The text the BM25 function analyses: every searched field of the paper.
-fn searched_text(paper: &Paper) -> String {
-    let mut parts: Vec<&str> = vec![paper.title.as_str()];
-    parts.extend(paper.tags.iter().map(String::as_str));
-    parts.extend(paper.authors.iter().map(String::as_str));
-    parts.extend(paper.sections.iter().map(String::as_str));
-    parts.extend(paper.venue.as_deref());
-    parts.extend(paper.arxiv_id.as_deref());
-    parts.extend(paper.keywords.iter().map(String::as_str));
+/// The text fields BM25 reads, each with its own statistics as tantivy
+/// keeps them per field, and the weight its score gets (the embedded
+/// leg's field boosts; Milvus allows four vector fields, so the fields
+/// other than title and abstract share one at the boost most of them have).
+pub(crate) const TEXT_FIELDS: &[(&str, f32)] = &[("title", 0.5), ("abstract", 1.0), ("other", 0.5)];
+
+/// The name of a text field's BM25 output.
+pub(crate) fn sparse_field(text_field: &str) -> String {
+    format!("{text_field}_bm25")
+}
+
+/// A paper's text for each of `TEXT_FIELDS`.
+fn searched_texts(paper: &Paper) -> [String; 3] {
+    let mut other: Vec<&str> = Vec::new();
+    other.extend(paper.tags.iter().map(String::as_str));
+    other.extend(paper.authors.iter().map(String::as_str));
+    other.extend(paper.sections.iter().map(String::as_str));
+    other.extend(paper.venue.as_deref());
+    other.extend(paper.arxiv_id.as_deref());
+    other.extend(paper.keywords.iter().map(String::as_str));
     let year = paper.year.map(|y| y.to_string());
-    parts.extend(year.as_deref());
-    parts.extend(paper.abstract_text.as_deref());
-    truncated(parts.join("\n"))
+    other.extend(year.as_deref());
+    [
+        truncated(paper.title.clone()),
+        truncated(paper.abstract_text.clone().unwrap_or_default()),
+        truncated(other.join("\n")),
+    ]
 }
 
 /// Cut to Milvus's longest VARCHAR at a character boundary (an abstract
@@ -175,23 +217,27 @@ fn truncated(mut text: String) -> String {
 }
 
 fn schema(name: &str, dimensions: usize) -> Result<milvus::schema::CollectionSchema> {
-    let bm25 = milvus::proto::schema::FunctionSchema {
-        name: "bm25".to_string(),
-        r#type: milvus::proto::schema::FunctionType::Bm25 as i32,
-        input_field_names: vec!["text".to_string()],
-        output_field_names: vec!["sparse".to_string()],
-        ..Default::default()
-    };
     let varchar = |field: &str| FieldSchema::new_varchar(field, "", MAX_VARCHAR as i32);
-    CollectionSchemaBuilder::new(name, "mmsearch papers")
-        .add_field(FieldSchema::new_primary_int64("id", "document id", false))
-        .add_field(
-            varchar("text")
-                .add_type_param("enable_analyzer", "true")
-                .add_type_param("enable_match", "true")
-                .add_type_param("analyzer_params", r#"{"type": "english"}"#),
-        )
-        .add_field(FieldSchema::new_sparse_float_vector("sparse", "BM25"))
+    let mut builder = CollectionSchemaBuilder::new(name, "mmsearch papers");
+    builder.add_field(FieldSchema::new_primary_int64("id", "document id", false));
+    for (text, _) in TEXT_FIELDS {
+        let sparse = sparse_field(text);
+        builder
+            .add_field(
+                varchar(text)
+                    .add_type_param("enable_analyzer", "true")
+                    .add_type_param("analyzer_params", r#"{"type": "english"}"#),
+            )
+            .add_field(FieldSchema::new_sparse_float_vector(&sparse, "BM25"))
+            .add_function(milvus::proto::schema::FunctionSchema {
+                name: format!("bm25_{text}"),
+                r#type: milvus::proto::schema::FunctionType::Bm25 as i32,
+                input_field_names: vec![text.to_string()],
+                output_field_names: vec![sparse],
+                ..Default::default()
+            });
+    }
+    builder
         .add_field(FieldSchema::new_float_vector(
             "dense",
             "MiniLM",
@@ -203,7 +249,6 @@ fn schema(name: &str, dimensions: usize) -> Result<milvus::schema::CollectionSch
         .add_field(varchar("venue"))
         .add_field(varchar("sections"))
         .add_field(varchar("authors"))
-        .add_function(bm25)
         .build()
         .map_err(|e| crate::error::Error::Internal(format!("Milvus schema: {e}")))
 }
@@ -271,18 +316,17 @@ pub(crate) fn write(
         MetricType::IP,
         HashMap::new(),
     );
-    remote.call("indexing vectors", |c| {
-        c.create_index(collection.as_str(), "dense", dense)
-    })?;
-    let sparse = IndexParams::new(
-        "sparse".into(),
-        IndexType::SparseInvertedIndex,
-        MetricType::BM25,
-        HashMap::new(),
-    );
-    remote.call("indexing text", |c| {
-        c.create_index(collection.as_str(), "sparse", sparse)
-    })?;
+    create_index(remote, &collection, "dense", dense)?;
+    for (text, _) in TEXT_FIELDS {
+        let sparse = sparse_field(text);
+        let params = IndexParams::new(
+            sparse.clone(),
+            IndexType::SparseInvertedIndex,
+            MetricType::BM25,
+            HashMap::new(),
+        );
+        create_index(remote, &collection, &sparse, params)?;
+    }
     remote.call("loading the collection", |c| {
         c.load_collection(collection.as_str(), Some(LoadOptions::default()))
     })?;
@@ -344,12 +388,15 @@ fn columns(
         .map(|i| i as i64)
         .collect();
     let keys = |p: &Paper| truncated(expr::joined(p.lookup_keys().iter().map(String::as_str)));
-    Ok(vec![
-        FieldColumn::new(field("id")?, ids),
-        FieldColumn::new(
-            field("text")?,
-            papers.iter().map(searched_text).collect::<Vec<_>>(),
-        ),
+    let texts: Vec<[String; 3]> = papers.iter().map(searched_texts).collect();
+    let mut columns = vec![FieldColumn::new(field("id")?, ids)];
+    for (i, (name, _)) in TEXT_FIELDS.iter().enumerate() {
+        columns.push(FieldColumn::new(
+            field(name)?,
+            texts.iter().map(|t| t[i].clone()).collect::<Vec<_>>(),
+        ));
+    }
+    columns.extend([
         FieldColumn::new(field("dense")?, vectors.concat()),
         FieldColumn::new(field("paper")?, records),
         FieldColumn::new(field("keys")?, papers.iter().map(keys).collect::<Vec<_>>()),
@@ -381,7 +428,8 @@ fn columns(
                 .map(|p| truncated(expr::joined(p.authors.iter().map(String::as_str))))
                 .collect::<Vec<_>>(),
         ),
-    ])
+    ]);
+    Ok(columns)
 }
 
 /// Runs a query over all `documents` in id ranges, asking for `fields`.

@@ -1,15 +1,16 @@
-//! The two legs answered by Milvus: BM25 full-text search over the `text`
-//! field (Milvus's BM25 function and sparse index) and cosine search over
+//! The two legs answered by Milvus: BM25 full-text search over the text
+//! fields (Milvus's BM25 functions and sparse indexes, summed with the
+//! embedded leg's field weights) and cosine search over
 //! the stored vectors (inner product of unit vectors, exact FLAT index), each
 //! behind the trait the embedded legs implement.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use milvus::query::{QueryOptions, SearchOptions};
 use milvus::value::Value;
 
-use super::generation::BM25_K1;
+use super::generation::{BM25_K1, TEXT_FIELDS, sparse_field};
 use super::{Remote, expr};
 use crate::error::Result;
 use crate::index::keyword::KeywordIndex;
@@ -89,12 +90,16 @@ impl MilvusKeyword {
         })
     }
 
-    fn text_search(&self, text: &str, limit: usize, filter: Option<String>) -> Result<Ranked> {
-        if !text.chars().any(char::is_alphanumeric) {
-            return Ok(Vec::new());
-        }
+    /// One field's BM25 ranking of `text`.
+    fn field_search(
+        &self,
+        sparse: &str,
+        text: &str,
+        limit: usize,
+        filter: Option<String>,
+    ) -> Result<Ranked> {
         let options = SearchOptions::new()
-            .anns_field(vec!["sparse".to_string()])
+            .anns_field(vec![sparse.to_string()])
             .limit(limit.clamp(1, MAX_TOP_K))
             .add_param("metric_type", "BM25");
         ranked(
@@ -106,13 +111,33 @@ impl MilvusKeyword {
         )
     }
 
+    /// BM25 over every text field, each weighted as the embedded leg weighs
+    /// it, summed per document (tantivy's sum over fields): the best `limit`.
+    fn text_search(&self, text: &str, limit: usize, filter: Option<String>) -> Result<Ranked> {
+        if !text.chars().any(char::is_alphanumeric) {
+            return Ok(Vec::new());
+        }
+        let mut total: HashMap<DocId, f32> = HashMap::new();
+        for (field, boost) in TEXT_FIELDS {
+            for (doc, score) in
+                self.field_search(&sparse_field(field), text, limit, filter.clone())?
+            {
+                *total.entry(doc).or_insert(0.0) += boost * score;
+            }
+        }
+        let mut ranked: Ranked = total.into_iter().filter(|(_, s)| *s > 0.0).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+        Ok(ranked)
+    }
+
     /// How many documents hold `word`: the hits of a BM25 search for it
     /// alone (Milvus Lite 2.5 answers no `TEXT_MATCH` query). Capped at
     /// Milvus's largest answer, which only makes a very common word's idf,
     /// and so the bound, a little larger.
-    fn document_frequency(&self, word: &str) -> Result<usize> {
+    fn document_frequency(&self, sparse: &str, word: &str) -> Result<usize> {
         Ok(self
-            .text_search(word, self.documents.min(MAX_TOP_K), None)?
+            .field_search(sparse, word, self.documents.min(MAX_TOP_K), None)?
             .iter()
             .filter(|(_, score)| *score > 0.0)
             .count())
@@ -170,11 +195,14 @@ impl KeywordLeg for MilvusKeyword {
             .collect();
         let n = self.documents as f32;
         let mut bound = 0.0f32;
-        for word in words {
-            let df = self.document_frequency(&word)? as f32;
-            if df > 0.0 {
-                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                bound += idf * (BM25_K1 + 1.0);
+        for (field, boost) in TEXT_FIELDS {
+            let sparse = sparse_field(field);
+            for word in &words {
+                let df = self.document_frequency(&sparse, word)? as f32;
+                if df > 0.0 {
+                    let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                    bound += boost * idf * (BM25_K1 + 1.0);
+                }
             }
         }
         Ok(bound)

@@ -340,15 +340,26 @@ pub(crate) fn open(
 }
 
 /// The client's error without its Debug noise: gRPC statuses say the most
-/// in their message.
+/// in their message, transport errors in their innermost cause
+/// ("Connection refused (os error 111)").
 fn error_text(error: &milvus::error::Error) -> String {
     match error {
         milvus::error::Error::Grpc(status) if !status.message().trim().is_empty() => {
             status.message().to_string()
         }
         milvus::error::Error::Grpc(status) => format!("gRPC {:?}", status.code()),
-        other if other.to_string().trim().is_empty() => format!("{other:?}"),
-        other => other.to_string(),
+        other => {
+            let mut cause: &dyn std::error::Error = other;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            let text = cause.to_string();
+            if text.trim().is_empty() {
+                format!("{other:?}")
+            } else {
+                text
+            }
+        }
     }
 }
 

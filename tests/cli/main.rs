@@ -19,6 +19,7 @@ mod errors;
 mod eval;
 mod export;
 mod fuzz;
+mod milvus;
 mod page;
 mod real_lists;
 mod related;

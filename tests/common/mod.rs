@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_arxiv;
+pub mod milvus;
 pub mod server;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,212 @@
+//! The Milvus backend against a real Milvus (Lite 2.5.1, started per test):
+//! the same answers as the embedded engine, every command, faults and
+//! interrupted builds. Each index directory is a copy of the shared one, so
+//! the Milvus builds reuse its vectors instead of embedding again.
+
+use std::time::Duration;
+
+use crate::common::milvus::Milvus;
+use crate::common::{built_index, ids, one_line, run, s, search_json_in, spawn};
+
+/// `mmsearch --backend URL ARGS...` on `index`.
+fn on(index: &std::path::Path, url: &str, args: &[&str]) -> crate::common::Outcome {
+    let mut all = vec!["--backend", url];
+    all.extend_from_slice(args);
+    run(index, &all)
+}
+
+fn json_on(index: &std::path::Path, url: &str, args: &[&str]) -> serde_json::Value {
+    let out = on(index, url, &[args, &["--json"]].concat());
+    assert_eq!(out.code, Some(0), "{args:?}: {}", out.stderr);
+    serde_json::from_str(&out.stdout).expect("valid JSON")
+}
+
+fn default_ndcg(report: &serde_json::Value) -> f64 {
+    let run = report["default_run"].as_str().expect("default_run");
+    report["runs"][run]["ndcg@10"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no nDCG@10 for {run} in {report}"))
+}
+
+#[test]
+fn milvus_answers_the_mission_query_and_the_judgments_as_the_embedded_engine_does() {
+    let Some(milvus) = Milvus::start() else {
+        return;
+    };
+    let index = built_index();
+    let url = milvus.url("papers");
+    let built = on(index.path(), &url, &["index"]);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    assert!(
+        built.stdout.contains("reused 78") && built.stdout.contains(&url),
+        "vectors of the local index are reused, the collection named: {}",
+        built.stdout
+    );
+
+    let query = ["efficient video tokens", "--limit", "5"];
+    let local = ids(&search_json_in(index.path(), &query));
+    let remote = ids(&json_on(index.path(), &url, &query));
+    let shared = remote.iter().filter(|id| local.contains(id)).count();
+    assert!(shared >= 4, "top 5 embedded {local:?}, Milvus {remote:?}");
+
+    let local_eval = run(index.path(), &["eval", "--shipped", "--json"]).json();
+    let remote_eval = on(index.path(), &url, &["eval", "--shipped", "--json"]).json();
+    let (local_ndcg, remote_ndcg) = (default_ndcg(&local_eval), default_ndcg(&remote_eval));
+    assert!(
+        (local_ndcg - remote_ndcg).abs() <= 0.02,
+        "shipped nDCG@10 embedded {local_ndcg:.4}, Milvus {remote_ndcg:.4}"
+    );
+}
+
+#[test]
+fn lookups_filters_related_papers_show_and_export_work_on_milvus() {
+    let Some(milvus) = Milvus::start() else {
+        return;
+    };
+    let index = built_index();
+    let url = milvus.url("commands");
+    let exact = ids(&json_on(
+        index.path(),
+        &url,
+        &["LLaVA-PruMerge", "--limit", "3"],
+    ));
+    assert_eq!(exact[0], "arxiv2024-llava-prumerge", "{exact:?}");
+
+    // A filter is a Milvus expression: the same papers pass as locally.
+    let filtered = [
+        "video", "--year", "2024", "--venue", "cvpr", "--limit", "50",
+    ];
+    let mut local = ids(&search_json_in(index.path(), &filtered));
+    let mut remote = ids(&json_on(index.path(), &url, &filtered));
+    assert!(!remote.is_empty());
+    local.sort();
+    remote.sort();
+    assert_eq!(local, remote, "the same papers pass the filter");
+
+    let related = ids(&json_on(
+        index.path(),
+        &url,
+        &["similar", "LLaVA-PruMerge", "--limit", "5"],
+    ));
+    assert_eq!(related.len(), 5);
+    assert!(!related.contains(&"arxiv2024-llava-prumerge".to_string()));
+
+    let shown = on(index.path(), &url, &["show", "2403.15388"]);
+    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
+    assert!(
+        shown.stdout.starts_with("LLaVA-PruMerge"),
+        "{}",
+        shown.stdout
+    );
+
+    let exported = on(index.path(), &url, &["export", "--format", "jsonl"]);
+    assert_eq!(exported.code, Some(0), "{}", exported.stderr);
+    assert_eq!(exported.stdout.lines().count(), 78);
+
+    let explained = on(index.path(), &url, &["efficient video tokens", "--explain"]);
+    assert!(
+        explained
+            .stdout
+            .contains("BM25 / the best BM25 the query could give"),
+        "{}",
+        explained.stdout
+    );
+}
+
+#[test]
+fn a_stopped_milvus_is_one_line_and_exit_2_and_a_restarted_one_answers_again() {
+    let Some(mut milvus) = Milvus::start() else {
+        return;
+    };
+    let index = built_index();
+    let url = milvus.url("faults");
+    let first = ids(&json_on(index.path(), &url, &["video", "--limit", "3"]));
+    milvus.stop();
+    for args in [&["video"][..], &["index"], &["similar", "LLaVA-PruMerge"]] {
+        let out = on(index.path(), &url, args);
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        let line = one_line(&out.stderr);
+        assert!(
+            line.contains(&url["milvus://".len()..].replace("/faults", "")),
+            "names the address: {line}"
+        );
+    }
+    milvus.restart();
+    let again = ids(&json_on(index.path(), &url, &["video", "--limit", "3"]));
+    assert_eq!(first, again, "the collection survived the restart");
+}
+
+#[test]
+fn a_killed_index_run_leaves_the_previous_collection_answering() {
+    let Some(milvus) = Milvus::start() else {
+        return;
+    };
+    let index = built_index();
+    let url = milvus.url("killed");
+    let before = ids(&json_on(
+        index.path(),
+        &url,
+        &["video tokens", "--limit", "5"],
+    ));
+    // A build that reuses every vector takes well under a second, nearly
+    // all of it in Milvus; kills spread over it land at different steps.
+    for delay in [0, 60, 120, 180, 240, 300, 400, 600] {
+        let mut child = spawn(index.path(), &["--backend", &url, "index"]);
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        let after = ids(&json_on(
+            index.path(),
+            &url,
+            &["video tokens", "--limit", "5"],
+        ));
+        assert_eq!(before, after, "killed after {delay} ms");
+    }
+    let rebuilt = on(index.path(), &url, &["index"]);
+    assert_eq!(rebuilt.code, Some(0), "{}", rebuilt.stderr);
+    let last = ids(&json_on(
+        index.path(),
+        &url,
+        &["video tokens", "--limit", "5"],
+    ));
+    assert_eq!(before, last);
+}
+
+#[test]
+fn a_changed_list_rebuilds_the_milvus_collection_saying_why() {
+    let Some(milvus) = Milvus::start() else {
+        return;
+    };
+    let index = built_index();
+    let url = milvus.url("lists");
+    let shipped = on(index.path(), &url, &["index"]);
+    assert_eq!(shipped.code, Some(0), "{}", shipped.stderr);
+    let list = crate::common::fixture("zotero.bib");
+    let own = on(index.path(), &url, &["--source", s(&list), "index"]);
+    assert_eq!(own.code, Some(0), "{}", own.stderr);
+    // The collection remembers its source, as an index directory does: a
+    // plain query searches it, not the shipped list.
+    let hits = json_on(index.path(), &url, &["learning", "--limit", "50"]);
+    assert!(
+        !ids(&hits).contains(&"arxiv2024-llava-prumerge".to_string()),
+        "{hits}"
+    );
+    let back = on(index.path(), &url, &["index", "--shipped"]);
+    assert_eq!(back.code, Some(0), "{}", back.stderr);
+    assert!(back.stdout.contains("indexed 78 papers"), "{}", back.stdout);
+}
+
+#[test]
+fn serve_refuses_a_backend_in_one_line() {
+    let index = built_index();
+    let out = run(
+        index.path(),
+        &["--backend", "milvus://127.0.0.1:9/x", "serve"],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(
+        one_line(&out.stderr).contains("embedded engine"),
+        "{}",
+        out.stderr
+    );
+}
