@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mmsearch::search::engine::{Mode, SearchOptions};
+use mmsearch::search::feedback::Feedback;
 use mmsearch::search::fusion::Fusion;
 
 const QUERIES: usize = 20;
@@ -99,6 +100,55 @@ fn bench_queries(c: &mut Criterion) {
             black_box(hits.len())
         })
     });
+
+    // The default search as `mmsearch QUERY` runs it; the same with the
+    // queries' first two words quoted (the phrase path); and with semantic
+    // pseudo-relevance feedback (k 5, weight .3: a second vector search),
+    // which was measured for issue 12 and not kept.
+    let default = SearchOptions::default();
+    let mut i = 0;
+    group.bench_function("default_end_to_end", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            let hits = engine
+                .search(&queries[i], &default)
+                .expect("default search");
+            black_box(hits.len())
+        })
+    });
+
+    let quoted: Vec<String> = queries
+        .iter()
+        .map(|q| {
+            let words: Vec<&str> = q.split_whitespace().collect();
+            match words.as_slice() {
+                [a, b, rest @ ..] => format!("\"{a} {b}\" {}", rest.join(" ")),
+                _ => q.clone(),
+            }
+        })
+        .collect();
+    let feedback = SearchOptions {
+        feedback: Some(Feedback { k: 5, weight: 0.3 }),
+        ..SearchOptions::default()
+    };
+    // Legs and fusion only (vector given), where the levers differ; the
+    // query embedding is the same for all three.
+    for (name, list, options) in [
+        ("default_given_vector", &queries, &default),
+        ("default_quoted_given_vector", &quoted, &default),
+        ("default_with_feedback_given_vector", &queries, &feedback),
+    ] {
+        let mut i = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % list.len();
+                let hits = engine
+                    .search_with_vector(&list[i], Some(&vectors[i]), options)
+                    .expect("search");
+                black_box(hits.len())
+            })
+        });
+    }
 
     group.finish();
 }

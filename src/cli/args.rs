@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::index::store::IndexDir;
 use crate::read::SourceFormat;
 use crate::search::engine::{self, Engine, EngineConfig, Mode, SearchOptions};
+use crate::search::feedback::Feedback;
 use crate::search::filter::Filter;
 use crate::search::fusion::{DEFAULT_ALPHA, DEFAULT_BOUNDED_ALPHA, Fusion};
 use crate::write::ExportFormat;
@@ -145,6 +146,22 @@ pub(super) struct EvalArgs {
     /// Print one JSON document instead of the table.
     #[arg(long)]
     pub(super) json: bool,
+    /// Pseudo-relevance feedback for the semantic leg of every run: K:WEIGHT moves the query
+    /// vector WEIGHT of the way toward the mean of its first K hits, `off` searches without
+    /// [default: as search does].
+    #[arg(long, value_name = "K:WEIGHT|off", value_parser = parse_feedback)]
+    pub(super) feedback: Option<FeedbackSetting>,
+}
+
+/// A `--feedback` value: the feedback, or none (`off`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FeedbackSetting(pub(super) Option<Feedback>);
+
+pub(super) fn parse_feedback(s: &str) -> std::result::Result<FeedbackSetting, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(FeedbackSetting(None));
+    }
+    s.parse().map(|f| FeedbackSetting(Some(f)))
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +336,7 @@ impl ResultArgs {
                 section: self.section.clone(),
                 author: self.author.clone(),
             },
+            ..SearchOptions::default()
         }
     }
 

@@ -433,15 +433,19 @@ pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
     } else {
         (crate::search::fusion::Fusion::default(), DEFAULT_RRF_K)
     };
+    let feedback = args
+        .feedback
+        .map_or(crate::search::feedback::DEFAULT_FEEDBACK, |f| f.0);
     let mut fusion = FusionParams {
         rrf_k: args.rrf_k.unwrap_or(default_k),
         alpha: args.alpha,
+        feedback,
     };
     let tuning = if args.tune {
         let mut train_legs = Vec::new();
         for set in &sets {
             if let Some(train) = &set.train {
-                train_legs.push(eval::compute_legs(&set.engine, train, &events)?);
+                train_legs.push(eval::compute_legs(&set.engine, train, feedback, &events)?);
             }
         }
         let train_sets: Vec<eval::TrainSet<'_>> = sets
@@ -459,6 +463,7 @@ pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
         fusion = FusionParams {
             rrf_k: tuning.rrf_k,
             alpha: tuning.alpha,
+            feedback,
         };
         Some(tuning)
     } else {
@@ -469,7 +474,7 @@ pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
         let legs = if args.related {
             eval::compute_related_legs(&set.engine, &set.judgments)?
         } else {
-            eval::compute_legs(&set.engine, &set.judgments, &events)?
+            eval::compute_legs(&set.engine, &set.judgments, feedback, &events)?
         };
         let run_out = args.run_out.as_ref().map(|dir| {
             if several {
@@ -497,6 +502,7 @@ pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
                 &eval::MultiReport {
                     default_run: eval::DEFAULT_RUN,
                     default_fusion: default,
+                    feedback,
                     tuning: tuning.clone(),
                     sets: reports,
                 },

@@ -100,10 +100,19 @@ fn explain_line(e: &Explain) -> String {
         Some(l) => format!("{name} #{} ({what} {:.3})", l.rank, l.score),
         None => format!("{name} –"),
     };
+    let semantic = match e.semantic_feedback {
+        Some(fb) => format!(
+            "{} after feedback from its first {} hits (weight {})",
+            leg("semantic", "cosine", &e.semantic),
+            fb.k,
+            fb.weight
+        ),
+        None => leg("semantic", "cosine", &e.semantic),
+    };
     format!(
         "{} · {} · {}: {}{}",
         leg("keyword", "BM25", &e.keyword),
-        leg("semantic", "cosine", &e.semantic),
+        semantic,
         e.fusion.method,
         e.fusion.formula,
         if e.fusion.exact_match_first {

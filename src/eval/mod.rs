@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events, Task};
 use crate::search::engine::{DEFAULT_DEPTH, Engine, Legs, Mode, SearchOptions};
+use crate::search::feedback::Feedback;
 use crate::search::fusion::Fusion;
 use metrics::{Run, Scores};
 
@@ -99,6 +100,7 @@ pub(crate) fn standard_variants(rrf_k: f64, alpha: f64, default: Fusion) -> Vec<
 pub(crate) fn compute_legs(
     engine: &Engine,
     judgments: &Judgments,
+    feedback: Option<Feedback>,
     events: &Events,
 ) -> Result<Vec<(String, Legs)>> {
     events.emit(Event::Started {
@@ -111,6 +113,7 @@ pub(crate) fn compute_legs(
         let options = SearchOptions {
             limit: EVAL_DEPTH,
             depth: EVAL_DEPTH,
+            feedback,
             ..SearchOptions::default()
         };
         let legs = engine.legs(text, Some(&vector), &options)?;
@@ -230,6 +233,8 @@ pub(crate) struct FusionParams {
     pub rrf_k: f64,
     /// The weight of the semantic leg.
     pub alpha: f64,
+    /// The pseudo-relevance feedback every run's semantic leg used.
+    pub feedback: Option<Feedback>,
 }
 
 /// Evaluates the standard variants (`default` fusing as `default` says);
@@ -346,6 +351,8 @@ pub(crate) struct MultiReport {
     pub default_run: &'static str,
     /// How that run fuses the legs.
     pub default_fusion: Fusion,
+    /// The pseudo-relevance feedback every run's semantic leg used.
+    pub feedback: Option<Feedback>,
     /// Parameters picked on the train splits of the sets that have one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuning: Option<Tuning>,
@@ -428,10 +435,14 @@ pub(crate) fn write_summary(
     };
     writeln!(
         out,
-        "nDCG@10 on every set (default * = {}; hybrid-rrf k={}, hybrid-linear alpha={})",
+        "nDCG@10 on every set (default * = {}; hybrid-rrf k={}, hybrid-linear alpha={}; semantic feedback {})",
         fusion_label(first.default_fusion),
         first.fusion.rrf_k,
-        first.fusion.alpha
+        first.fusion.alpha,
+        first
+            .fusion
+            .feedback
+            .map_or("off".to_string(), |f| f.to_string())
     )?;
     write!(out, "{:<28} {:>7}", "set", "queries")?;
     for name in RUN_NAMES {

@@ -1,6 +1,9 @@
 //! The keyword leg: a tantivy BM25 index over the papers' fields. Queries are
 //! built from the analysed words of the user's text, never parsed as query
 //! syntax, so `"unbalanced`, `title:` or `AND` are searched as plain text.
+//! The one exception: words between a pair of double quotes (`"state space"`)
+//! are also searched as a phrase in title and abstract, so the papers that
+//! have them side by side rank above those that have them apart.
 //! The same index answers exact lookups (title, tag, arXiv id) through an
 //! untokenised key field.
 
@@ -8,7 +11,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -113,6 +116,39 @@ const STOP_WORDS: &[&str] = &[
     "over", "via", "using", "based", "show", "propose", "proposed", "paper", "method", "methods",
     "results", "model", "models", "new", "work",
 ];
+
+/// A phrase query's field boost and its words at their offsets.
+type PhraseTerms = (f32, Vec<(usize, Term)>);
+
+/// The fields a quoted phrase is searched in as a phrase.
+const PHRASE_FIELDS: &[&str] = &["title", "abstract"];
+/// A quoted phrase found as a phrase scores this times its field's boost,
+/// on top of what its words score one by one.
+const PHRASE_BOOST: f32 = 1.0;
+
+/// The phrases `text` quotes: what stands between each pair of double
+/// quotes (straight `"` or curly `“ ”`), trimmed, empty ones dropped. A
+/// quote left open is an ordinary character.
+pub(crate) fn quoted_phrases(text: &str) -> Vec<&str> {
+    let mut phrases = Vec::new();
+    let mut open: Option<usize> = None;
+    for (at, c) in text.char_indices() {
+        if !matches!(c, '"' | '\u{201C}' | '\u{201D}') {
+            continue;
+        }
+        match open {
+            None => open = Some(at + c.len_utf8()),
+            Some(start) => {
+                let phrase = text[start..at].trim();
+                if !phrase.is_empty() {
+                    phrases.push(phrase);
+                }
+                open = None;
+            }
+        }
+    }
+    phrases
+}
 
 /// Writer memory budget; tantivy's minimum is 15 MB per thread.
 const WRITER_BUDGET: usize = 50_000_000;
@@ -333,10 +369,46 @@ impl KeywordIndex {
                 ));
             }
         }
+        for (boost, terms) in self.phrases(text)? {
+            let phrase = PhraseQuery::new_with_offset(terms);
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(phrase), boost * PHRASE_BOOST)),
+            ));
+        }
         if clauses.is_empty() {
             return Ok(None);
         }
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
+    }
+
+    /// The phrase queries of the phrases `text` quotes: per phrase and per
+    /// field of `PHRASE_FIELDS`, the field's boost and its analysed words at
+    /// their positions (a stop word inside the phrase keeps its gap). A
+    /// phrase of fewer than two words is left to the word clauses.
+    fn phrases(&self, text: &str) -> Result<Vec<PhraseTerms>> {
+        let mut out = Vec::new();
+        for phrase in quoted_phrases(text) {
+            for spec in SEARCH_FIELDS
+                .iter()
+                .filter(|s| PHRASE_FIELDS.contains(&s.name))
+            {
+                let field = field(&self.schema, spec.name)?;
+                let mut analyzer = self.index.tokenizer_for_field(field)?;
+                let mut stream = analyzer.token_stream(phrase);
+                let mut terms: Vec<(usize, Term)> = Vec::new();
+                while stream.advance() && terms.len() < MAX_QUERY_TERMS {
+                    let token = stream.token();
+                    terms.push((token.position, Term::from_field_text(field, &token.text)));
+                }
+                let first = terms.first().map_or(0, |t| t.0);
+                terms.iter_mut().for_each(|t| t.0 -= first);
+                if terms.len() >= 2 {
+                    out.push((spec.boost, terms));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The highest BM25 score the keyword query for `text` could give a
@@ -356,6 +428,20 @@ impl KeywordIndex {
                 }
                 let weight = tantivy::query::Bm25Weight::for_terms(&searcher, &[term])?;
                 bound += weight.boost_by(spec.boost).max_score();
+            }
+        }
+        // A quoted phrase scores as BM25 over its words' idf with the
+        // phrase's frequency (tantivy's PhraseQuery); none when a word is
+        // absent, as then no document has the phrase.
+        for (boost, terms) in self.phrases(text)? {
+            let terms: Vec<Term> = terms.into_iter().map(|(_, t)| t).collect();
+            let mut present = true;
+            for term in &terms {
+                present &= searcher.doc_freq(term)? > 0;
+            }
+            if present {
+                let weight = tantivy::query::Bm25Weight::for_terms(&searcher, &terms)?;
+                bound += weight.boost_by(boost * PHRASE_BOOST).max_score();
             }
         }
         Ok(bound)
@@ -540,4 +626,27 @@ fn close_terms(
         .take(MAX_CORRECTIONS)
         .map(|(t, _)| t)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_phrases;
+
+    #[test]
+    fn quoted_phrases_are_what_pairs_of_quotes_hold() {
+        assert_eq!(
+            quoted_phrases(r#"mamba "state space" models "vision  transformer""#),
+            vec!["state space", "vision  transformer"]
+        );
+        assert_eq!(
+            quoted_phrases("“token merging” for ViT"),
+            vec!["token merging"]
+        );
+        // No pair, no phrase: an open quote and empty quotes are plain text.
+        assert!(quoted_phrases(r#""unbalanced"#).is_empty());
+        assert!(quoted_phrases(r#"a "" b"#).is_empty());
+        assert!(quoted_phrases("no quotes").is_empty());
+        // The third quote opens a phrase that never closes.
+        assert_eq!(quoted_phrases(r#""a b" c "d"#), vec!["a b"]);
+    }
 }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use super::feedback::{self, DEFAULT_FEEDBACK, Feedback};
 use super::filter::Filter;
 use super::fusion::{self, Fused, Fusion};
 use super::results::{Hit, ResultHit, Results, Snippet, readable_abstract};
@@ -33,6 +34,8 @@ pub struct SearchOptions {
     pub depth: usize,
     /// Only papers matching this are returned.
     pub filter: Filter,
+    /// Pseudo-relevance feedback for the semantic leg (`feedback`), if any.
+    pub feedback: Option<Feedback>,
 }
 
 /// Candidates per leg: enough for Recall@100 and for fusion to reorder.
@@ -46,6 +49,7 @@ impl Default for SearchOptions {
             fusion: Fusion::default(),
             depth: DEFAULT_DEPTH,
             filter: Filter::default(),
+            feedback: DEFAULT_FEEDBACK,
         }
     }
 }
@@ -264,14 +268,25 @@ impl Engine {
                 None => self.keyword.search(query, depth)?,
             },
         };
-        let semantic = match (options.mode, vector, &allowed) {
-            (Mode::Keyword, _, _) => Vec::new(),
-            (_, Some(v), Some(allowed)) => {
-                self.vectors
-                    .search_where(v, &options.filter, allowed, depth)?
+        let vector_search = |v: &[f32]| match &allowed {
+            Some(allowed) => self
+                .vectors
+                .search_where(v, &options.filter, allowed, depth),
+            None => self.vectors.search(v, depth),
+        };
+        let semantic = match (options.mode, vector) {
+            (Mode::Keyword, _) => Vec::new(),
+            (_, Some(v)) => {
+                let first = vector_search(v)?;
+                let moved = options
+                    .feedback
+                    .and_then(|fb| feedback::moved_query(v, &first, self.vectors.as_ref(), fb));
+                match moved {
+                    Some(moved) => vector_search(&moved)?,
+                    None => first,
+                }
             }
-            (_, Some(v), None) => self.vectors.search(v, depth)?,
-            (_, None, _) => return Err(Error::Usage("this mode needs a query embedding".into())),
+            (_, None) => return Err(Error::Usage("this mode needs a query embedding".into())),
         };
         let mut exact = match options.mode {
             Mode::Semantic => Vec::new(),
@@ -471,7 +486,7 @@ impl Engine {
                         }),
                     _ => None,
                 };
-                let why = explain.then_some((options.mode, options.fusion));
+                let why = explain.then_some((options.mode, options.fusion, options.feedback));
                 Ok(ResultHit::new(i + 1, hit, snippet, why))
             })
             .collect::<Result<Vec<_>>>()?;

@@ -6,6 +6,7 @@
 
 pub mod author;
 pub mod engine;
+pub mod feedback;
 pub use crate::paper::filter;
 pub mod fusion;
 pub mod resolve;

@@ -9,6 +9,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use super::Mode;
+use super::feedback::Feedback;
 use super::fusion::{Fused, Fusion};
 use crate::paper::{Link, Paper};
 
@@ -43,6 +44,10 @@ pub struct Explain {
     pub keyword: Option<LegExplain>,
     /// Semantic.
     pub semantic: Option<LegExplain>,
+    /// The pseudo-relevance feedback the semantic leg searched with (its
+    /// query vector moved toward its first hits), when it used any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic_feedback: Option<Feedback>,
     /// Fusion.
     pub fusion: FusionExplain,
 }
@@ -80,7 +85,7 @@ pub struct FusionExplain {
 }
 
 /// Explain.
-pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
+pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion, feedback: Option<Feedback>) -> Explain {
     let leg = |rank: Option<usize>, score: Option<f32>, contribution: f64| {
         rank.zip(score).map(|(rank, score)| LegExplain {
             rank,
@@ -155,6 +160,7 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion) -> Explain {
     Explain {
         keyword,
         semantic,
+        semantic_feedback: feedback.filter(|_| mode != Mode::Keyword),
         fusion: FusionExplain {
             method,
             k,
@@ -236,7 +242,7 @@ impl<'a> ResultHit<'a> {
         rank: usize,
         hit: Hit<'a>,
         snippet: Option<Snippet>,
-        explain_with: Option<(Mode, Fusion)>,
+        explain_with: Option<(Mode, Fusion, Option<Feedback>)>,
     ) -> Self {
         let p: &'a Paper = hit.paper;
         ResultHit {
@@ -258,7 +264,8 @@ impl<'a> ResultHit<'a> {
             semantic_rank: hit.ranking.semantic_rank,
             exact_match: hit.exact,
             snippet,
-            explain: explain_with.map(|(mode, fusion)| explain(&hit, mode, fusion)),
+            explain: explain_with
+                .map(|(mode, fusion, feedback)| explain(&hit, mode, fusion, feedback)),
             hit,
         }
     }

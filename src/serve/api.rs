@@ -264,6 +264,7 @@ fn listed(params: &Params, default_rrf: bool) -> Result<Listed, Answer> {
                 section: text("section")?,
                 author: text("author")?,
             },
+            ..SearchOptions::default()
         },
         explain: params.flag("explain")?,
         format,

@@ -235,3 +235,22 @@ fn eval_errors_are_one_line() {
         one_line(&out.stderr);
     }
 }
+
+#[test]
+fn semantic_feedback_is_an_eval_lever_and_a_wrong_value_is_refused() {
+    let index = shared_index();
+    let report = eval_json(&["--feedback", "3:0.3"], index);
+    assert_eq!(report["fusion"]["feedback"]["k"], 3, "{report}");
+    assert!(report["runs"]["semantic"]["ndcg@10"].is_f64(), "{report}");
+    let plain = eval_json(&["--feedback", "off"], index);
+    assert!(plain["fusion"]["feedback"].is_null(), "{plain}");
+    for wrong in ["3", "0:0.3", "3:2", "many"] {
+        let out = run(index, &["eval", "--feedback", wrong]);
+        assert_eq!(out.code, Some(2), "{wrong}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is not K:WEIGHT"),
+            "{wrong}: {}",
+            out.stderr
+        );
+    }
+}

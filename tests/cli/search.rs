@@ -238,3 +238,19 @@ fn limit_is_respected() {
     assert_eq!(ids(&search_json(&["--limit", "7", "vision"])).len(), 7);
     assert_eq!(ids(&search_json(&["-n", "1", "vision"])).len(), 1);
 }
+
+#[test]
+fn a_quoted_phrase_ranks_the_paper_that_has_it_first() {
+    // Unquoted, "image generation" finds Generative Powers of Ten first
+    // (both words, never side by side); quoted, the paper whose title says
+    // "Scalable Image Generation" comes first, in hybrid and keyword mode.
+    for mode in ["hybrid", "keyword"] {
+        let doc = search_json(&["--mode", mode, "-n", "3", "\"image generation\""]);
+        let top = &doc["hits"][0];
+        assert_eq!(top["id"], "arxiv2024-var", "{mode}: {:?}", ids(&doc));
+        let text = format!("{} {}", top["title"], top["abstract"]).to_lowercase();
+        assert!(text.contains("image generation"), "{mode}: {text}");
+    }
+    let unquoted = ids(&search_json(&["-n", "3", "image generation"]));
+    assert_ne!(unquoted[0], "arxiv2024-var", "{unquoted:?}");
+}
