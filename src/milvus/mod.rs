@@ -264,6 +264,49 @@ fn build_on(
     Ok(prepared.report())
 }
 
+/// Writes `papers` with their (already computed) `vectors` as a new live
+/// generation of the collection at `address`: a build without reading or
+/// embedding, for the scale benchmark's synthetic collections.
+pub fn write_collection(
+    address: &Address,
+    papers: &[Paper],
+    vectors: &[Vec<f32>],
+    model: &ModelCard,
+    events: &Events,
+) -> Result<()> {
+    let remote = Remote::connect(address)?;
+    let manifest = Manifest {
+        schema_version: SCHEMA_VERSION,
+        model: model.clone(),
+        documents: papers.len(),
+        sources_hash: String::new(),
+        files: BTreeMap::new(),
+    };
+    generation::write(&remote, papers, vectors, &manifest, None, events).map(|_| ())
+}
+
+/// The two legs over the live collection at `address`, without reading its
+/// papers (for benchmarks of the legs alone).
+pub fn open_legs(address: &Address) -> Result<(Box<dyn KeywordLeg>, Box<dyn VectorLeg>)> {
+    let remote = Arc::new(Remote::connect(address)?);
+    let live = generation::live(&remote)?
+        .ok_or_else(|| remote.error(format!("no collection {} yet", address.name)))?;
+    let documents = live.manifest.documents;
+    Ok((
+        Box::new(legs::MilvusKeyword::new(
+            remote.clone(),
+            live.collection.clone(),
+            documents,
+        )?),
+        Box::new(legs::MilvusVector::new(
+            remote,
+            live.collection,
+            documents,
+            live.manifest.model.dimensions,
+        )),
+    ))
+}
+
 /// The files the live collection at `address` was built from, if it was
 /// built from a user's files (as an index directory remembers them).
 pub fn remembered_sources(address: &Address) -> Result<Option<SourcePaths>> {

@@ -212,7 +212,7 @@ pub fn fuse(keyword: &[(usize, f32)], semantic: &[(usize, f32)], fusion: Fusion)
 /// [`fuse_legs`] over the two, with each leg's rank and part named.
 /// `keyword_bound` is the highest score the keyword leg could give (used by
 /// [`Fusion::Bounded`] only).
-pub(crate) fn fuse_bounded(
+pub fn fuse_bounded(
     keyword: &[(usize, f32)],
     semantic: &[(usize, f32)],
     keyword_bound: f32,
