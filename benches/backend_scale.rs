@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use mmsearch::Events;
 use mmsearch::collection::Sources;
 use mmsearch::embed::ModelCard;
 use mmsearch::index::store::IndexDir;
@@ -24,7 +25,6 @@ use mmsearch::index::{KeywordLeg, VectorLeg};
 use mmsearch::milvus::Address;
 use mmsearch::paper::Paper;
 use mmsearch::search::fusion::{Fusion, fuse_bounded};
-use mmsearch::Events;
 
 #[path = "common/synthetic.rs"]
 mod synthetic;
@@ -67,16 +67,6 @@ fn words(rng: &mut Rng, cluster: usize, count: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn near(rng: &mut Rng, centre: &[f32]) -> Vec<f32> {
-    let sigma = SPREAD / (DIM as f64).sqrt();
-    let mut v: Vec<f32> = centre
-        .iter()
-        .map(|&x| x + (rng.normal() * sigma) as f32)
-        .collect();
-    normalise(&mut v);
-    v
 }
 
 struct Collection {
@@ -306,9 +296,13 @@ fn main() {
     };
     let lib = milvus_lib();
     if lib.is_none() {
-        eprintln!("Milvus Lite not in target/milvus-venv (run the tests once): embedded engine only");
+        eprintln!(
+            "Milvus Lite not in target/milvus-venv (run the tests once): embedded engine only"
+        );
     }
-    println!("| papers | backend | build | memory | disk | hybrid query p50 / p99 | vector recall@10 |");
+    println!(
+        "| papers | backend | build | memory | disk | hybrid query p50 / p99 | vector recall@10 |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for n in sizes {
         let c = collection(n);

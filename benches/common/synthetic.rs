@@ -58,9 +58,14 @@ pub fn centroids(rng: &mut Rng) -> Vec<Vec<f32>> {
 }
 
 pub fn point(rng: &mut Rng, centroids: &[Vec<f32>]) -> Vec<f32> {
-    let c = &centroids[rng.below(centroids.len())];
+    let c = rng.below(centroids.len());
+    near(rng, &centroids[c])
+}
+
+/// A unit vector near `centre` (the noise of `SPREAD`).
+pub fn near(rng: &mut Rng, centre: &[f32]) -> Vec<f32> {
     let sigma = SPREAD / (DIM as f64).sqrt();
-    let mut v: Vec<f32> = c
+    let mut v: Vec<f32> = centre
         .iter()
         .map(|&x| x + (rng.normal() * sigma) as f32)
         .collect();
@@ -124,4 +129,3 @@ pub fn exact_top_k(data: &[Vec<f32>], queries: &[Vec<f32>], k: usize) -> Vec<Vec
             .collect()
     })
 }
-

@@ -269,25 +269,17 @@ pub(crate) type Scored = (usize, f32);
 impl KeywordIndex {
     /// Open.
     pub fn open(dir: &Path) -> Result<Self> {
-        let index = Index::open_in_dir(dir)?;
-        register_analyzers(&index);
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        let schema = index.schema();
-        Ok(KeywordIndex {
-            index,
-            reader,
-            schema,
-        })
+        Self::reading(Index::open_in_dir(dir)?)
     }
 
     /// An index of no papers, in memory: its analysers and snippets serve a
     /// backend that keeps the papers elsewhere (every word then weighs the
     /// same when a snippet's passage is chosen).
     pub(crate) fn empty() -> Result<Self> {
-        let index = Index::create_in_ram(schema());
+        Self::reading(Index::create_in_ram(schema()))
+    }
+
+    fn reading(index: Index) -> Result<Self> {
         register_analyzers(&index);
         let reader = index
             .reader_builder()

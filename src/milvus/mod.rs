@@ -203,6 +203,18 @@ pub fn build(
     build_on(&remote, index_dir, sources, models_dir, reuse, events)
 }
 
+/// A Milvus collection's manifest: an index directory's without file
+/// checksums (Milvus keeps the files).
+fn manifest(model: &ModelCard, documents: usize, sources_hash: String) -> Manifest {
+    Manifest {
+        schema_version: SCHEMA_VERSION,
+        model: model.clone(),
+        documents,
+        sources_hash,
+        files: BTreeMap::new(),
+    }
+}
+
 fn build_on(
     remote: &Remote,
     index_dir: &Path,
@@ -245,13 +257,11 @@ fn build_on(
         },
         events,
     )?;
-    let manifest = Manifest {
-        schema_version: SCHEMA_VERSION,
-        model: prepared.card.clone(),
-        documents: prepared.collection.papers.len(),
-        sources_hash: sources.hash(),
-        files: BTreeMap::new(),
-    };
+    let manifest = manifest(
+        &prepared.card,
+        prepared.collection.papers.len(),
+        sources.hash(),
+    );
     generation::write(
         remote,
         &prepared.collection.papers,
@@ -275,13 +285,7 @@ pub fn write_collection(
     events: &Events,
 ) -> Result<()> {
     let remote = Remote::connect(address)?;
-    let manifest = Manifest {
-        schema_version: SCHEMA_VERSION,
-        model: model.clone(),
-        documents: papers.len(),
-        sources_hash: String::new(),
-        files: BTreeMap::new(),
-    };
+    let manifest = manifest(model, papers.len(), String::new());
     generation::write(&remote, papers, vectors, &manifest, None, events).map(|_| ())
 }
 
