@@ -265,6 +265,13 @@ pub(crate) fn write(
     events: &Events,
 ) -> Result<String> {
     let dimensions = vectors.first().map_or(0, Vec::len);
+    if vectors.len() != papers.len() || vectors.iter().any(|v| v.len() != dimensions) {
+        return Err(crate::error::Error::Internal(format!(
+            "{} papers but {} vectors (or vectors of different lengths)",
+            papers.len(),
+            vectors.len()
+        )));
+    }
     ensure_meta(remote)?;
     let existing = generations(remote)?;
     let live = live(remote)?.map(|l| l.collection);
@@ -290,19 +297,15 @@ pub(crate) fn write(
         task: Task::Uploading,
         total: papers.len(),
     });
-    for (start, chunk) in (0..papers.len())
-        .collect::<Vec<_>>()
-        .chunks(INSERT_BATCH)
-        .map(|c| (c[0], c.len()))
-        .map(|(s, n)| (s, s..s + n))
-    {
-        let columns = columns(&schema, &papers[chunk.clone()], &vectors[chunk], start)?;
+    for start in (0..papers.len()).step_by(INSERT_BATCH) {
+        let end = (start + INSERT_BATCH).min(papers.len());
+        let columns = columns(&schema, &papers[start..end], &vectors[start..end], start)?;
         remote.call("inserting papers", |c| {
             c.insert(collection.as_str(), columns, None)
         })?;
         events.emit(Event::Progress {
             task: Task::Uploading,
-            done: (start + INSERT_BATCH).min(papers.len()),
+            done: end,
             detail: None,
         });
     }
