@@ -1,0 +1,129 @@
+# Re-fuses mmsearch's legs with a semantic leg computed from window vectors
+# (embed_windows.py), to decide semantic-leg levers on every judged set before
+# building them into the index. The keyword leg, its bound and the exact and
+# author matches come from `mmsearch eval --run-out DIR` (legs.jsonl); the
+# fusion is the default's: bounded alpha * cosine + (1 - alpha) * BM25 / bound
+# over each leg's top 100, exact lookups then the author's papers first.
+# With the full-text leg it reproduces `eval`'s shipped figures exactly.
+#
+# usage: fuse.py NAME=RUN_DIR=WINDOWS.npz[=QUERIES.jsonl] ...
+#   e.g. fuse.py shipped=runs/shipped-list=shipped.npz=index/judgments/queries.jsonl \
+#                scifact=runs/scifact=scifact.npz
+# QUERIES (with metadata.kind) adds the shipped list's categories.
+import collections, json, math, sys
+import numpy as np
+
+
+def load_qrels(path):
+    q = collections.defaultdict(dict)
+    for line in open(path):
+        qid, _, doc, rel = line.split()
+        q[qid][doc] = int(rel)
+    return q
+
+
+def ndcg10(ranked, rels):
+    dcg = sum(rels.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
+    ideal = sorted((r for r in rels.values() if r > 0), reverse=True)[:10]
+    idcg = sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+class Set:
+    def __init__(self, runs, npz, queries=None):
+        self.qrels = load_qrels(f'{runs}/qrels.txt')
+        self.legs = {}
+        for line in open(f'{runs}/legs.jsonl'):
+            r = json.loads(line)
+            self.legs[r['query']] = r
+        z = np.load(npz)
+        self.ids, owner = list(z['ids']), z['owner']
+        qv = dict(zip(z['qids'], z['qvecs']))
+        self.kind = {}
+        if queries:
+            for line in open(queries):
+                q = json.loads(line)
+                self.kind[q['_id']] = q.get('metadata', {}).get('kind', '')
+        self.qids = [q for q in self.qrels if q in self.legs]
+        n = len(self.ids)
+        Q = np.stack([qv[q] for q in self.qids])
+        win = Q @ z['vecs'].T
+        self.legs_by_name = {'full text': Q @ z['stored'].T}
+        best = np.full((len(self.qids), n), -1.0, np.float32)
+        np.maximum.at(best.T, owner, win.T)
+        self.legs_by_name['best window'] = best
+        mean_cos = np.zeros((len(self.qids), n), np.float32)
+        np.add.at(mean_cos.T, owner, win.T)
+        self.legs_by_name['mean of windows'] = mean_cos / np.bincount(owner, minlength=n)
+        avg = np.zeros((n, z['vecs'].shape[1]), np.float32)
+        np.add.at(avg, owner, z['vecs'])
+        self.legs_by_name['averaged vector'] = Q @ (avg / np.linalg.norm(avg, axis=1, keepdims=True)).T
+        self.legs_by_name['full + max'] = (self.legs_by_name['full text'] + best) / 2
+
+    def run(self, sem_matrix, alpha=0.3, fusion='bounded', top=100):
+        out = {}
+        for qi, q in enumerate(self.qids):
+            legs = self.legs[q]
+            s = sem_matrix[qi]
+            sem = [(self.ids[j], float(s[j])) for j in np.argsort(-s, kind='stable')[:top]]
+            kw = legs['keyword'] if fusion != 'semantic' else []
+            sem = sem if fusion != 'keyword' else []
+            score, best = collections.defaultdict(float), {}
+            bound = legs['keyword_bound']
+            for r, (d, sc) in enumerate(kw):
+                norm = min(max(sc / bound, 0), 1) if bound > 0 else 0
+                score[d] += sc if fusion == 'keyword' else (1 - alpha) * norm
+                best[d] = min(best.get(d, 1 << 30), r)
+            for r, (d, sc) in enumerate(sem):
+                score[d] += sc if fusion == 'semantic' else alpha * min(max(sc, 0), 1)
+                best[d] = min(best.get(d, 1 << 30), r)
+            ranked = sorted(score, key=lambda d: (-score[d], best[d]))
+            exact = legs['exact']
+            authored = legs['authored'] if fusion == 'bounded' else []
+            ranked += [d for d in exact + authored if d not in score]
+            ranked.sort(key=lambda d: (d not in exact, d not in authored))
+            out[q] = ndcg10(ranked, self.qrels[q])
+        return out
+
+
+def mean(d, keys=None):
+    keys = list(d) if keys is None else keys
+    return sum(d[k] for k in keys) / len(keys) if keys else float('nan')
+
+
+def main():
+    sets, columns = {}, []
+    for arg in sys.argv[1:]:
+        name, runs, npz, *queries = arg.split('=')
+        sets[name] = Set(runs, npz, queries[0] if queries else None)
+        columns.append((name, name, None))
+        if queries:
+            kinds = sets[name].kind
+            for cat, members in [('topical', ('topic', 'method', 'problem')), ('exact', ('exact',)),
+                                 ('paraphrase', ('paraphrase',))]:
+                columns.append((cat, name, [q for q in sets[name].qids if kinds.get(q) in members]))
+    print('semantic leg      run       ' + ' '.join(f'{c:>10s}' for c, _, _ in columns))
+    for leg in ['full text', 'best window', 'mean of windows', 'averaged vector', 'full + max']:
+        for label, kw in [('semantic', {'fusion': 'semantic'}), ('default', {})]:
+            res = {n: s.run(s.legs_by_name[leg], **kw) for n, s in sets.items()}
+            print(f'{leg:17s} {label:9s} ' + ' '.join(f'{mean(res[n], qs):10.4f}' for _, n, qs in columns),
+                  flush=True)
+    print('\nrescaled per query: (cos - floor) / (top - floor), floor = the Nth best candidate')
+    for leg in ['full text', 'full + max']:
+        for depth in [30, 100]:
+            for alpha in [.15, .2, .25]:
+                res = {n: s.run(rescaled(s.legs_by_name[leg], depth), alpha=alpha) for n, s in sets.items()}
+                label = f'N {depth} a {alpha}'
+                print(f'{leg:17s} {label:9s} ' + ' '.join(f'{mean(res[n], qs):10.4f}' for _, n, qs in columns),
+                      flush=True)
+
+
+def rescaled(cosines, depth):
+    ranked = -np.sort(-cosines, 1)
+    k = min(depth - 1, cosines.shape[1] - 1)
+    floor, top = ranked[:, k:k + 1], ranked[:, :1]
+    return np.clip((cosines - floor) / (top - floor), 0, 1)
+
+
+if __name__ == '__main__':
+    main()
