@@ -373,9 +373,9 @@ fn open_eval_set(
             (name, sources, Judgments::beir(dir, &args.split)?, train)
         }
         EvalSet::Shipped | EvalSet::Related => {
-            if args.split != "test" {
+            if matches!(set, EvalSet::Related) && args.split != "test" {
                 return Err(Error::Usage(
-                    "the shipped judgments have only a test split".into(),
+                    "the related-paper cases have only a test split".into(),
                 ));
             }
             // The user's index dir may hold their own collection; the
@@ -390,9 +390,13 @@ fn open_eval_set(
                     "shipped list (related papers)",
                     Judgments::shipped_related()?,
                 ),
-                _ => ("shipped list", Judgments::shipped()?),
+                _ => ("shipped list", Judgments::shipped_split(&args.split)?),
             };
-            (name.to_string(), Sources::shipped(), judgments, None)
+            let train = match set {
+                EvalSet::Shipped if args.tune => Some(Judgments::shipped_split("train")?),
+                _ => None,
+            };
+            (name.to_string(), Sources::shipped(), judgments, train)
         }
     };
     // In Milvus every set is its own collection beside the user's.

@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 pub const SHIPPED_QUERIES: &str = include_str!("../../index/judgments/queries.jsonl");
 /// Graded judgments (2 = about this, 1 = related) over the 78 shipped papers.
 pub const SHIPPED_QRELS: &str = include_str!("../../index/judgments/qrels/test.tsv");
+/// The shipped list's train split: other queries, judged the same way, for
+/// `eval --tune` (the test split is never tuned on).
+pub const SHIPPED_TRAIN_QRELS: &str = include_str!("../../index/judgments/qrels/train.tsv");
 
 /// "Related paper" cases: a paper and the papers related to it (graded).
 pub const SHIPPED_RELATED: &str = include_str!("../../index/judgments/related.tsv");
@@ -105,11 +108,25 @@ impl Judgments {
         })
     }
 
-    /// Shipped.
+    /// The shipped judgments' test split.
     pub fn shipped() -> Result<Self> {
+        Judgments::shipped_split("test")
+    }
+
+    /// The shipped judgments' `test` or `train` split.
+    pub fn shipped_split(split: &str) -> Result<Self> {
+        let (qrels_text, qrels_name) = match split {
+            "test" => (SHIPPED_QRELS, "index/judgments/qrels/test.tsv"),
+            "train" => (SHIPPED_TRAIN_QRELS, "index/judgments/qrels/train.tsv"),
+            other => {
+                return Err(Error::Usage(format!(
+                    "the shipped judgments have a test and a train split, not {other:?}"
+                )));
+            }
+        };
         let queries = parse_queries(SHIPPED_QUERIES, "index/judgments/queries.jsonl")?;
-        let qrels = metrics::parse_qrels(SHIPPED_QRELS, "index/judgments/qrels/test.tsv")?;
-        let mut judgments = Judgments::new("test", queries, qrels)?;
+        let qrels = metrics::parse_qrels(qrels_text, qrels_name)?;
+        let mut judgments = Judgments::new(split, queries, qrels)?;
         judgments.categories = parse_categories(SHIPPED_QUERIES);
         Ok(judgments)
     }

@@ -528,6 +528,36 @@ mod tests {
     }
 
     #[test]
+    fn shipped_train_split_is_apart_from_the_test_split() {
+        let test = Judgments::shipped().expect("test split read");
+        let train = Judgments::shipped_split("train").expect("train split read");
+        assert!(
+            train.queries.len() >= 50,
+            "{} train queries",
+            train.queries.len()
+        );
+        let normal = |t: &str| {
+            t.to_lowercase()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let test_texts: Vec<String> = test.queries.iter().map(|(_, t)| normal(t)).collect();
+        for (id, text) in &train.queries {
+            assert!(!test.qrels.contains_key(id), "{id} is in both splits");
+            assert!(
+                !test_texts.contains(&normal(text)),
+                "{text:?} is in both splits"
+            );
+            assert!(train.categories.contains_key(id), "{id} has no kind");
+        }
+        for judged in train.qrels.values() {
+            assert!(judged.values().any(|&rel| rel == 2));
+        }
+        assert!(Judgments::shipped_split("dev").is_err());
+    }
+
+    #[test]
     fn judged_query_without_text_is_an_error() {
         let mut qrels = Qrels::new();
         qrels.entry("q9".into()).or_default().insert("d".into(), 1);

@@ -143,8 +143,7 @@ pub(crate) fn choose(
 pub fn tune(sets: &[TrainSet<'_>]) -> Result<Tuning> {
     if sets.is_empty() {
         return Err(Error::Usage(
-            "no set has a train split to tune on (qrels/train.tsv); the shipped judgments have none"
-                .into(),
+            "no set has a train split to tune on (qrels/train.tsv)".into(),
         ));
     }
     let rrf = choose(sets, RRF_K_GRID, |k| Fusion::Rrf { k })?;

@@ -221,11 +221,32 @@ fn several_sets_are_evaluated_into_one_summary() {
 }
 
 #[test]
+fn tune_picks_on_the_shipped_train_split_and_reports_the_test_split() {
+    let index = shared_index();
+    let report = eval_json(&["--tune"], index);
+    let sets = report["tuning"]["sets"].as_array().expect("tuning sets");
+    assert_eq!(sets.len(), 1, "{report}");
+    assert_eq!(sets[0][0], "shipped list", "{report}");
+    let train_queries = sets[0][1].as_u64().expect("train queries");
+    assert!(train_queries >= 50, "{report}");
+    // The report is the test split, not the queries tuned on.
+    assert_eq!(report["split"], "test", "{report}");
+    assert_eq!(report["queries"], 70, "{report}");
+    let train = eval_json(&["--split", "train"], index);
+    assert_eq!(train["split"], "train", "{train}");
+    assert_eq!(train["queries"].as_u64(), Some(train_queries), "{train}");
+    let chosen = report["tuning"]["bounded"]["value"]
+        .as_f64()
+        .expect("alpha");
+    assert!((0.0..=1.0).contains(&chosen), "{report}");
+}
+
+#[test]
 fn eval_errors_are_one_line() {
     let missing = tempfile::tempdir().expect("temp dir");
     for args in [
-        vec!["--tune"],
-        vec!["--split", "train"],
+        vec!["--split", "dev"],
+        vec!["--related", "--split", "train"],
         vec!["--beir", missing.path().to_str().expect("utf-8")],
     ] {
         let mut all = vec!["eval"];
