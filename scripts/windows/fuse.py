@@ -2,7 +2,7 @@
 # (embed_windows.py), to decide semantic-leg levers on every judged set before
 # building them into the index. The keyword leg, its bound and the exact and
 # author matches come from `mmsearch eval --run-out DIR` (legs.jsonl); the
-# fusion is the default's: bounded alpha * cosine + (1 - alpha) * BM25 / bound
+# fusion is the default's (or RRF): bounded alpha * cosine + (1 - alpha) * BM25 / bound
 # over each leg's top 100, exact lookups then the author's papers first.
 # With the full-text leg it reproduces `eval`'s shipped figures exactly.
 #
@@ -38,6 +38,7 @@ class Set:
             self.legs[r['query']] = r
         z = np.load(npz)
         self.ids, owner = list(z['ids']), z['owner']
+        self.position = {d: i for i, d in enumerate(self.ids)}  # ties: document order, as mmsearch
         qv = dict(zip(z['qids'], z['qvecs']))
         self.kind = {}
         if queries:
@@ -60,7 +61,7 @@ class Set:
         self.legs_by_name['averaged vector'] = Q @ (avg / np.linalg.norm(avg, axis=1, keepdims=True)).T
         self.legs_by_name['full + max'] = (self.legs_by_name['full text'] + best) / 2
 
-    def run(self, sem_matrix, alpha=0.3, fusion='bounded', top=100):
+    def run(self, sem_matrix, alpha=0.3, fusion='bounded', top=100, k=10):
         out = {}
         for qi, q in enumerate(self.qids):
             legs = self.legs[q]
@@ -72,14 +73,14 @@ class Set:
             bound = legs['keyword_bound']
             for r, (d, sc) in enumerate(kw):
                 norm = min(max(sc / bound, 0), 1) if bound > 0 else 0
-                score[d] += sc if fusion == 'keyword' else (1 - alpha) * norm
+                score[d] += {'keyword': sc, 'rrf': 1 / (k + r + 1)}.get(fusion, (1 - alpha) * norm)
                 best[d] = min(best.get(d, 1 << 30), r)
             for r, (d, sc) in enumerate(sem):
-                score[d] += sc if fusion == 'semantic' else alpha * min(max(sc, 0), 1)
+                score[d] += {'semantic': sc, 'rrf': 1 / (k + r + 1)}.get(fusion, alpha * min(max(sc, 0), 1))
                 best[d] = min(best.get(d, 1 << 30), r)
-            ranked = sorted(score, key=lambda d: (-score[d], best[d]))
+            ranked = sorted(score, key=lambda d: (-score[d], best[d], self.position[d]))
             exact = legs['exact']
-            authored = legs['authored'] if fusion == 'bounded' else []
+            authored = legs['authored'] if fusion in ('bounded', 'rrf') else []
             ranked += [d for d in exact + authored if d not in score]
             ranked.sort(key=lambda d: (d not in exact, d not in authored))
             out[q] = ndcg10(ranked, self.qrels[q])

@@ -266,7 +266,7 @@ pub(super) struct ResultArgs {
     #[arg(long, value_enum)]
     pub(super) fusion: Option<FusionKind>,
     /// Weight of the semantic ranking in linear or bounded fusion (0 = keyword only, 1 = semantic
-    /// only) [default: 0.3 bounded, 0.45 linear].
+    /// only) [default: 0.4 bounded, 0.45 linear].
     #[arg(long, value_parser = parse_unit)]
     pub(super) alpha: Option<f64>,
     /// The k of reciprocal rank fusion [default: 10 for search, 20 for similar].
