@@ -305,8 +305,9 @@ pub(crate) fn evaluate(
 }
 
 /// Writes what each leg returned for each query, as JSON lines with paper
-/// ids (`{"query", "keyword": [[id, score]..], "semantic": .., "exact": [id..],
-/// "authored": [id..]}`), for analysis outside mmsearch.
+/// ids (`{"query", "keyword": [[id, score]..], "semantic": .., "keyword_cosines":
+/// .., "exact": [id..], "authored": [id..], "keyword_bound"}`), for analysis
+/// outside mmsearch.
 pub(crate) fn write_legs(path: &Path, engine: &Engine, legs: &[(String, Legs)]) -> Result<()> {
     let id = |doc: usize| engine.papers().get(doc).map_or("", |p| p.id.as_str());
     write_file(path, |w| {
@@ -320,6 +321,7 @@ pub(crate) fn write_legs(path: &Path, engine: &Engine, legs: &[(String, Legs)]) 
                 "query": qid,
                 "keyword": ranked(&l.keyword),
                 "semantic": ranked(&l.semantic),
+                "keyword_cosines": ranked(&l.keyword_cosines),
                 "exact": ids(&l.exact),
                 "authored": ids(&l.authored),
                 "keyword_bound": l.keyword_bound,

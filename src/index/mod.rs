@@ -80,6 +80,19 @@ pub trait VectorLeg: Send + Sync {
     ) -> Result<Ranked>;
     /// The stored vector of a document.
     fn vector(&self, doc: DocId) -> Option<Vec<f32>>;
+    /// The cosine of `query` with each of `docs` that has a stored vector,
+    /// exactly (in any order): how hybrid search scores the papers
+    /// the keyword leg found beyond this leg's top hits, which would
+    /// otherwise count as cosine 0. A remote backend answers in one call.
+    fn cosines(&self, query: &[f32], docs: &[DocId]) -> Result<Ranked> {
+        Ok(docs
+            .iter()
+            .filter_map(|&doc| {
+                let v = self.vector(doc)?;
+                (v.len() == query.len()).then(|| (doc, vector::dot(&v, query)))
+            })
+            .collect())
+    }
     /// Length of the vectors.
     fn dimensions(&self) -> usize;
     /// How many documents the leg holds.

@@ -274,17 +274,22 @@ impl Engine {
                 .search_where(v, &options.filter, allowed, depth),
             None => self.vectors.search(v, depth),
         };
-        let semantic = match (options.mode, vector) {
-            (Mode::Keyword, _) => Vec::new(),
-            (_, Some(v)) => {
+        let (semantic, keyword_cosines) = match (options.mode, vector) {
+            (Mode::Keyword, _) => (Vec::new(), Vec::new()),
+            (mode, Some(v)) => {
                 let first = vector_search(v)?;
                 let moved = options
                     .feedback
                     .and_then(|fb| feedback::moved_query(v, &first, self.vectors.as_ref(), fb));
-                match moved {
-                    Some(moved) => vector_search(&moved)?,
-                    None => first,
-                }
+                let (semantic, searched_with) = match moved {
+                    Some(moved) => (vector_search(&moved)?, moved),
+                    None => (first, v.to_vec()),
+                };
+                let cosines = match mode {
+                    Mode::Hybrid => self.cosines_beyond(&keyword, &semantic, &searched_with)?,
+                    Mode::Semantic | Mode::Keyword => Vec::new(),
+                };
+                (semantic, cosines)
             }
             (_, None) => return Err(Error::Usage("this mode needs a query embedding".into())),
         };
@@ -307,10 +312,37 @@ impl Engine {
         Ok(Legs {
             keyword,
             semantic,
+            keyword_cosines,
             exact,
             authored,
             keyword_bound,
         })
+    }
+
+    /// The cosine of every keyword candidate the semantic leg did not
+    /// return, best first. Without it bounded fusion scores such a paper as
+    /// if its cosine were 0, so a strong keyword match just past the
+    /// semantic leg's depth loses to weaker papers both legs found (SciFact
+    /// test .7205 → .7273, README "Cosines for every keyword candidate").
+    fn cosines_beyond(
+        &self,
+        keyword: &Ranked,
+        semantic: &Ranked,
+        vector: &[f32],
+    ) -> Result<Ranked> {
+        let found: std::collections::HashSet<DocId> =
+            semantic.iter().map(|&(doc, _)| doc).collect();
+        let missing: Vec<DocId> = keyword
+            .iter()
+            .map(|&(doc, _)| doc)
+            .filter(|doc| !found.contains(doc))
+            .collect();
+        if missing.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cosines = self.vectors.cosines(vector, &missing)?;
+        cosines.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(cosines)
     }
 
     /// Fuses the legs as `options` say and puts exact lookups first, then
@@ -319,12 +351,27 @@ impl Engine {
         let mut ranked = match options.mode {
             Mode::Keyword => fusion::fuse(&legs.keyword, &[], Fusion::Linear { alpha: 0.0 }),
             Mode::Semantic => fusion::fuse(&[], &legs.semantic, Fusion::Linear { alpha: 1.0 }),
-            Mode::Hybrid => fusion::fuse_bounded(
-                &legs.keyword,
-                &legs.semantic,
-                legs.keyword_bound,
-                options.fusion,
-            ),
+            Mode::Hybrid => {
+                // Bounded fusion adds scores, so a keyword candidate needs its
+                // real cosine; RRF and min-max fusion stay on the leg's own
+                // ranking (a rank past its depth is not known).
+                let completed: Ranked;
+                let semantic = match options.fusion {
+                    Fusion::Bounded { .. } if !legs.keyword_cosines.is_empty() => {
+                        completed = legs
+                            .semantic
+                            .iter()
+                            .chain(&legs.keyword_cosines)
+                            .copied()
+                            .collect();
+                        &completed
+                    }
+                    Fusion::Bounded { .. } | Fusion::Rrf { .. } | Fusion::Linear { .. } => {
+                        &legs.semantic
+                    }
+                };
+                fusion::fuse_bounded(&legs.keyword, semantic, legs.keyword_bound, options.fusion)
+            }
         };
         // Single-leg scores are the leg's own (BM25 or cosine), not normalised.
         if options.mode != Mode::Hybrid {
@@ -446,6 +493,7 @@ impl Engine {
         Ok(Legs {
             keyword,
             semantic,
+            keyword_cosines: Vec::new(),
             exact: Vec::new(),
             authored: Vec::new(),
             keyword_bound: 0.0,
@@ -510,6 +558,10 @@ pub struct Legs {
     pub keyword: Ranked,
     /// The semantic leg's ranking.
     pub semantic: Ranked,
+    /// The cosine of each keyword candidate the semantic leg did not return
+    /// (hybrid search), best first; bounded fusion ranks them after the
+    /// semantic leg's own hits.
+    pub keyword_cosines: Ranked,
     /// Papers the query names exactly.
     pub exact: Vec<DocId>,
     /// Papers of the author the query names (hybrid mode; see `author`).
