@@ -581,6 +581,73 @@ mod tests {
         shareable::<Engine>();
     }
 
+    /// A keyword candidate past the semantic leg's depth is fused with its
+    /// real cosine (what a user sees: a strong keyword match is not ranked
+    /// as if it were unrelated in meaning), and the score's parts add up.
+    #[test]
+    fn keyword_candidates_the_semantic_leg_missed_are_fused_with_their_cosine() {
+        let Ok(models_dir) = embed::locate_models_dir(None) else {
+            eprintln!("skipped: no models directory (run models/fetch)");
+            return;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = EngineConfig {
+            index_dir: dir.path().to_path_buf(),
+            models_dir: Some(models_dir),
+            backend: None,
+            events: Events::new(|_| {}),
+        };
+        let engine = Engine::open(&config, &Sources::shipped(), Mode::Hybrid).expect("built");
+        let query = "pruning visual tokens in video language models";
+        let vector = engine.embed_query(query).expect("embedded");
+        let options = SearchOptions {
+            mode: Mode::Hybrid,
+            limit: 5,
+            depth: 5,
+            ..SearchOptions::default()
+        };
+        let legs = engine.legs(query, Some(&vector), &options).expect("legs");
+        assert!(
+            !legs.keyword_cosines.is_empty(),
+            "the two top fives should differ: {legs:?}"
+        );
+        for &(doc, cosine) in &legs.keyword_cosines {
+            assert!(legs.keyword.iter().any(|&(d, _)| d == doc));
+            assert!(!legs.semantic.iter().any(|&(d, _)| d == doc));
+            let stored = engine.vectors.vector(doc).expect("stored vector");
+            assert!((crate::index::vector::dot(&stored, &vector) - cosine).abs() < 1e-6);
+        }
+        let Fusion::Bounded { alpha } = options.fusion else {
+            panic!("the default fusion is bounded");
+        };
+        // Every fused paper, not only the first five.
+        let all = SearchOptions {
+            limit: 100,
+            ..options
+        };
+        let hits = engine.rank(&legs, &all).expect("ranked");
+        let bound = f64::from(legs.keyword_bound);
+        let mut keyword_only = 0;
+        for hit in &hits {
+            let r = &hit.ranking;
+            if r.keyword_rank.is_none() {
+                continue;
+            }
+            let cosine = f64::from(r.semantic_score.expect("every keyword hit has a cosine"));
+            let bm25 = f64::from(r.keyword_score.expect("keyword score"));
+            let expected = alpha * cosine + (1.0 - alpha) * (bm25 / bound).min(1.0);
+            assert!((r.score - expected).abs() < 1e-6, "{r:?}");
+            assert!((r.semantic_part + r.keyword_part - r.score).abs() < 1e-9);
+            if r.semantic_rank
+                .is_some_and(|rank| rank > legs.semantic.len())
+            {
+                keyword_only += 1;
+                assert!(r.semantic_part > 0.0, "{r:?}");
+            }
+        }
+        assert_eq!(keyword_only, legs.keyword_cosines.len());
+    }
+
     /// Index-format compatibility: an index this version builds is read
     /// back as it is; one whose manifest names an older schema is rebuilt
     /// on open (and then answers), never misread.
