@@ -210,3 +210,56 @@ fn serve_refuses_a_backend_in_one_line() {
         out.stderr
     );
 }
+
+/// On a collection larger than a leg's 100 candidates, a paper the keyword
+/// leg found and the vector top 100 missed is fused with its real cosine
+/// (not as if unrelated in meaning), on Milvus as in the embedded engine.
+#[test]
+fn keyword_hits_past_the_vector_top_100_carry_their_cosine_on_milvus_as_embedded() {
+    let corpus = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/scifact/corpus.jsonl");
+    let Ok(text) = std::fs::read_to_string(&corpus) else {
+        eprintln!("skipped: no {}", corpus.display());
+        return;
+    };
+    let Some(milvus) = Milvus::start() else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("temp dir");
+    let subset = data.path().join("corpus.jsonl");
+    let first: Vec<&str> = text.lines().take(300).collect();
+    std::fs::write(&subset, first.join("\n") + "\n").expect("write subset");
+    let index = tempfile::tempdir().expect("temp dir");
+    let local_build = run(index.path(), &["--source", s(&subset), "index"]);
+    assert_eq!(local_build.code, Some(0), "{}", local_build.stderr);
+    let url = milvus.url("subset");
+    let remote_build = on(index.path(), &url, &["--source", s(&subset), "index"]);
+    assert_eq!(remote_build.code, Some(0), "{}", remote_build.stderr);
+
+    let query = ["cell protein expression in patients", "--limit", "100"];
+    let local = search_json_in(index.path(), &query);
+    let remote = json_on(index.path(), &url, &query);
+    for (name, doc) in [("embedded", &local), ("Milvus", &remote)] {
+        let hits = doc["hits"].as_array().expect("hits");
+        let keyword_hits: Vec<&serde_json::Value> =
+            hits.iter().filter(|h| h["keyword_rank"].is_u64()).collect();
+        assert!(
+            keyword_hits.iter().all(|h| h["semantic_rank"].is_u64()),
+            "{name}: a keyword hit without a cosine"
+        );
+        let past = keyword_hits
+            .iter()
+            .filter(|h| h["semantic_rank"].as_u64().is_some_and(|r| r > 100))
+            .count();
+        assert!(
+            past > 0,
+            "{name}: every keyword hit was in the vector top 100"
+        );
+    }
+    let (local, remote) = (ids(&local), ids(&remote));
+    let shared = remote[..10]
+        .iter()
+        .filter(|id| local[..10].contains(id))
+        .count();
+    assert!(shared >= 8, "top 10 embedded {local:?}, Milvus {remote:?}");
+}
