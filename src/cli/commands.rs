@@ -357,8 +357,7 @@ fn open_eval_set(
     let (collection, sources, judgments, train) = match set {
         EvalSet::Beir(dir) => {
             let corpus_path = dir.join("corpus.jsonl");
-            let sources =
-                Sources::beir(corpus_path.display().to_string(), eval::read(&corpus_path)?);
+            let sources = Sources::beir_file(&corpus_path, eval::read(&corpus_path)?);
             let name = dir
                 .canonicalize()
                 .ok()

@@ -73,6 +73,22 @@ impl Sources {
         }
     }
 
+    /// The BEIR corpus at `path` (its text already read), remembered like a
+    /// `--source`: a later plain search or `mmsearch index` in the same
+    /// index directory answers from this corpus instead of rebuilding the
+    /// directory from the shipped list.
+    pub fn beir_file(path: &std::path::Path, corpus: String) -> Self {
+        let mut sources = Sources::beir(path.display().to_string(), corpus);
+        sources.paths = path.canonicalize().ok().map(|path| SourcePaths {
+            lists: vec![ListPath {
+                path,
+                format: SourceFormat::Beir,
+            }],
+            abstracts: Vec::new(),
+        });
+        sources
+    }
+
     /// The name to show in messages.
     pub fn name(&self) -> String {
         self.lists

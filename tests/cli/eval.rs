@@ -153,6 +153,16 @@ fn beir_collection_is_indexed_once_evaluated_and_written_as_trec_runs() {
         generation
     );
 
+    // A plain search there answers from the corpus it holds, as after
+    // `--source`, instead of replacing it with the shipped list.
+    let hits = crate::common::search_json_in(index.path(), &["cheaper video tokens"]);
+    assert_eq!(crate::common::ids(&hits)[0], "d2", "{hits}");
+    assert_eq!(
+        std::fs::read_link(index.path().join("current")).expect("link"),
+        generation,
+        "the evaluated index was rebuilt by a search"
+    );
+
     // Changing the corpus rebuilds it.
     let mut corpus = std::fs::read_to_string(beir.path().join("corpus.jsonl")).expect("read");
     corpus.push_str("{\"_id\": \"d7\", \"title\": \"Extra\", \"text\": \"One more document.\"}\n");
