@@ -402,6 +402,7 @@ fn open_eval_set(
     config.backend = config
         .backend
         .map(|address| address.with_suffix(&format!("eval_{}", crate::paper::slug(&collection))));
+    refuse_to_replace(&config, &sources, &collection)?;
     let engine = Engine::open(&config, &sources, Mode::Hybrid)?;
     Ok(OpenSet {
         collection,
@@ -409,6 +410,32 @@ fn open_eval_set(
         judgments,
         train,
     })
+}
+
+/// An `--index-dir` given to eval may hold the user's own collection
+/// (built with `--source`): evaluating another set there would rebuild it
+/// away, so eval refuses and names what the directory holds.
+fn refuse_to_replace(config: &EngineConfig, sources: &Sources, collection: &str) -> Result<()> {
+    if config.backend.is_some() {
+        return Ok(()); // every eval set is its own Milvus collection
+    }
+    let Some(held) = IndexDir::new(&config.index_dir).remembered_sources()? else {
+        return Ok(()); // empty, or the shipped list: cheap to rebuild
+    };
+    if sources.paths.as_ref() == Some(&held) {
+        return Ok(());
+    }
+    let files: Vec<String> = held
+        .lists
+        .iter()
+        .map(|l| l.path.display().to_string())
+        .collect();
+    Err(Error::Usage(format!(
+        "{} holds another collection ({}); evaluating the {collection} there would replace it: \
+         give eval another --index-dir",
+        config.index_dir.display(),
+        files.join(", ")
+    )))
 }
 
 pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {

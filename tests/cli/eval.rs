@@ -285,3 +285,31 @@ fn semantic_feedback_is_an_eval_lever_and_a_wrong_value_is_refused() {
         );
     }
 }
+
+#[test]
+fn eval_refuses_to_replace_the_users_own_collection() {
+    let index = tempfile::tempdir().expect("temp dir");
+    let list = crate::common::fixture("zotero.bib");
+    let list = list.to_str().expect("utf-8 path");
+    let built = run(index.path(), &["--source", list, "index"]);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    let generation = std::fs::read_link(index.path().join("current")).expect("current link");
+
+    let out = run(index.path(), &["eval"]);
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+    let line = one_line(&out.stderr);
+    assert!(
+        line.contains("zotero.bib") && line.contains("--index-dir"),
+        "{line}"
+    );
+    assert_eq!(
+        std::fs::read_link(index.path().join("current")).expect("link"),
+        generation,
+        "the collection was rebuilt"
+    );
+    let hits = crate::common::search_json_in(index.path(), &["learning", "--limit", "50"]);
+    assert!(
+        !crate::common::ids(&hits).contains(&"arxiv2024-llava-prumerge".to_string()),
+        "the directory no longer holds the user's list: {hits}"
+    );
+}
