@@ -581,21 +581,30 @@ mod tests {
         shareable::<Engine>();
     }
 
-    /// A keyword candidate past the semantic leg's depth is fused with its
-    /// real cosine (what a user sees: a strong keyword match is not ranked
-    /// as if it were unrelated in meaning), and the score's parts add up.
-    #[test]
-    fn keyword_candidates_the_semantic_leg_missed_are_fused_with_their_cosine() {
+    /// A config over a fresh index directory with the real model, or `None`
+    /// (the test skips) when `models/fetch` has not run.
+    fn config_in_temp_dir(events: Events) -> Option<(tempfile::TempDir, EngineConfig)> {
         let Ok(models_dir) = embed::locate_models_dir(None) else {
             eprintln!("skipped: no models directory (run models/fetch)");
-            return;
+            return None;
         };
         let dir = tempfile::tempdir().expect("temp dir");
         let config = EngineConfig {
             index_dir: dir.path().to_path_buf(),
             models_dir: Some(models_dir),
             backend: None,
-            events: Events::new(|_| {}),
+            events,
+        };
+        Some((dir, config))
+    }
+
+    /// A keyword candidate past the semantic leg's depth is fused with its
+    /// real cosine (what a user sees: a strong keyword match is not ranked
+    /// as if it were unrelated in meaning), and the score's parts add up.
+    #[test]
+    fn keyword_candidates_the_semantic_leg_missed_are_fused_with_their_cosine() {
+        let Some((_dir, config)) = config_in_temp_dir(Events::new(|_| {})) else {
+            return;
         };
         let engine = Engine::open(&config, &Sources::shipped(), Mode::Hybrid).expect("built");
         let query = "pruning visual tokens in video language models";
@@ -653,22 +662,15 @@ mod tests {
     /// on open (and then answers), never misread.
     #[test]
     fn an_index_of_an_older_schema_is_rebuilt_and_this_versions_is_read_back() {
-        let Ok(models_dir) = embed::locate_models_dir(None) else {
-            eprintln!("skipped: no models directory (run models/fetch)");
-            return;
-        };
-        let dir = tempfile::tempdir().expect("temp dir");
         let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
-        let config = EngineConfig {
-            index_dir: dir.path().to_path_buf(),
-            models_dir: Some(models_dir),
-            backend: None,
-            events: Events::new(move |e| {
-                if let Event::Building { reason, .. } = e {
-                    log.lock().expect("log").push(reason.clone());
-                }
-            }),
+        let events = Events::new(move |e| {
+            if let Event::Building { reason, .. } = e {
+                log.lock().expect("log").push(reason.clone());
+            }
+        });
+        let Some((dir, config)) = config_in_temp_dir(events) else {
+            return;
         };
         let sources = Sources::shipped();
         let built = Engine::open(&config, &sources, Mode::Keyword).expect("built");
