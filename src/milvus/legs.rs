@@ -312,9 +312,7 @@ impl VectorLeg for MilvusVector {
         // Milvus scores exactly the papers the filter names.
         let mut out = Vec::with_capacity(docs.len());
         for chunk in docs.chunks(MAX_TOP_K) {
-            let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-            let filter = format!("id in [{}]", ids.join(", "));
-            out.extend(self.nearest(query, chunk.len(), Some(filter))?);
+            out.extend(self.nearest(query, chunk.len(), Some(expr::ids(chunk)))?);
         }
         Ok(out)
     }

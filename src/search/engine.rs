@@ -281,13 +281,19 @@ impl Engine {
                 let moved = options
                     .feedback
                     .and_then(|fb| feedback::moved_query(v, &first, self.vectors.as_ref(), fb));
-                let (semantic, searched_with) = match moved {
-                    Some(moved) => (vector_search(&moved)?, moved),
-                    None => (first, v.to_vec()),
+                let semantic = match &moved {
+                    Some(moved) => vector_search(moved)?,
+                    None => first,
                 };
-                let cosines = match mode {
-                    Mode::Hybrid => self.cosines_beyond(&keyword, &semantic, &searched_with)?,
-                    Mode::Semantic | Mode::Keyword => Vec::new(),
+                // Only bounded fusion adds scores, so only it needs them
+                // (on Milvus this is a round trip).
+                let needs_cosines =
+                    mode == Mode::Hybrid && matches!(options.fusion, Fusion::Bounded { .. });
+                let cosines = if needs_cosines {
+                    let searched_with = moved.as_deref().unwrap_or(v);
+                    self.cosines_beyond(&keyword, &semantic, searched_with)?
+                } else {
+                    Vec::new()
                 };
                 (semantic, cosines)
             }
@@ -356,19 +362,13 @@ impl Engine {
                 // real cosine; RRF and min-max fusion stay on the leg's own
                 // ranking (a rank past its depth is not known).
                 let completed: Ranked;
-                let semantic = match options.fusion {
-                    Fusion::Bounded { .. } if !legs.keyword_cosines.is_empty() => {
-                        completed = legs
-                            .semantic
-                            .iter()
-                            .chain(&legs.keyword_cosines)
-                            .copied()
-                            .collect();
-                        &completed
-                    }
-                    Fusion::Bounded { .. } | Fusion::Rrf { .. } | Fusion::Linear { .. } => {
-                        &legs.semantic
-                    }
+                let semantic = if matches!(options.fusion, Fusion::Bounded { .. })
+                    && !legs.keyword_cosines.is_empty()
+                {
+                    completed = [&legs.semantic[..], &legs.keyword_cosines[..]].concat();
+                    &completed
+                } else {
+                    &legs.semantic
                 };
                 fusion::fuse_bounded(&legs.keyword, semantic, legs.keyword_bound, options.fusion)
             }
