@@ -24,6 +24,14 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 use crate::error::{Error, Result};
 use crate::paper::{Paper, normalize_key};
 
+/// A term the keyword query searches, with its boost; `spelling_of` numbers
+/// the misspelt word (in one field) it corrects.
+struct SearchedTerm {
+    term: Term,
+    boost: f32,
+    spelling_of: Option<usize>,
+}
+
 /// A field searched by free text, with its tokenizer and BM25 boost.
 struct SearchField {
     name: &'static str,
@@ -318,48 +326,11 @@ impl KeywordIndex {
     }
 
     fn text_query(&self, text: &str) -> Result<Option<Box<dyn Query>>> {
-        let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut words_found: HashSet<String> = HashSet::new();
-        let mut stemmed_words: Vec<(Field, f32, String)> = Vec::new();
-        for spec in SEARCH_FIELDS {
-            let field = field(&self.schema, spec.name)?;
-            for word in self.analyse(field, text)? {
-                let term = Term::from_field_text(field, &word);
-                if searcher.doc_freq(&term)? > 0 {
-                    words_found.insert(word.clone());
-                }
-                if spec.stemmed && spec.name != "sections" {
-                    stemmed_words.push((field, spec.boost, word.clone()));
-                }
-                let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), spec.boost)),
-                ));
-            }
-        }
-        // Typo tolerance: a word that occurs in no field at all is probably
-        // misspelt, so its close spellings in title and abstract are searched
-        // instead, BM25-scored at a discount. (tantivy's FuzzyTermQuery gives
-        // every match the same constant score, far below a real word's BM25,
-        // so it could not lift the intended paper.) Correctly spelt words are
-        // left exact, so they rank as before.
-        for (field, boost, word) in stemmed_words {
-            if words_found.contains(&word) || word.chars().count() < MIN_FUZZY_LENGTH {
-                continue;
-            }
-            let distance = if word.chars().count() <= 6 { 1 } else { 2 };
-            for close in close_terms(&searcher, field, &word, distance)? {
-                let q = TermQuery::new(
-                    Term::from_field_text(field, &close),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), boost * FUZZY_BOOST)),
-                ));
-            }
+        for searched in self.weighted_terms(text)? {
+            let q = TermQuery::new(searched.term, IndexRecordOption::WithFreqs);
+            let boosted = BoostQuery::new(Box::new(q), searched.boost);
+            clauses.push((Occur::Should, Box::new(boosted)));
         }
         for (boost, terms) in self.phrases(text)? {
             let phrase = PhraseQuery::new_with_offset(terms);
@@ -372,6 +343,54 @@ impl KeywordIndex {
             return Ok(None);
         }
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
+    }
+
+    /// The terms the keyword query for `text` searches, each with its boost:
+    /// every analysed word in every search field, plus the corrections of
+    /// misspelt words. `text_query` searches them and `bound` sums their
+    /// best scores, so the bound covers exactly what can match.
+    fn weighted_terms(&self, text: &str) -> Result<Vec<SearchedTerm>> {
+        let searcher = self.reader.searcher();
+        let mut terms = Vec::new();
+        let mut words_found: HashSet<String> = HashSet::new();
+        let mut stemmed_words: Vec<(Field, f32, String)> = Vec::new();
+        for spec in SEARCH_FIELDS {
+            let field = field(&self.schema, spec.name)?;
+            for word in self.analyse(field, text)? {
+                let term = Term::from_field_text(field, &word);
+                if searcher.doc_freq(&term)? > 0 {
+                    words_found.insert(word.clone());
+                }
+                if spec.stemmed && spec.name != "sections" {
+                    stemmed_words.push((field, spec.boost, word.clone()));
+                }
+                terms.push(SearchedTerm {
+                    term,
+                    boost: spec.boost,
+                    spelling_of: None,
+                });
+            }
+        }
+        // Typo tolerance: a word that occurs in no field at all is probably
+        // misspelt, so its close spellings in title and abstract are searched
+        // instead, BM25-scored at a discount. (tantivy's FuzzyTermQuery gives
+        // every match the same constant score, far below a real word's BM25,
+        // so it could not lift the intended paper.) Correctly spelt words are
+        // left exact, so they rank as before.
+        for (misspelt, (field, boost, word)) in stemmed_words.into_iter().enumerate() {
+            if words_found.contains(&word) || word.chars().count() < MIN_FUZZY_LENGTH {
+                continue;
+            }
+            let distance = if word.chars().count() <= 6 { 1 } else { 2 };
+            for close in close_terms(&searcher, field, &word, distance)? {
+                terms.push(SearchedTerm {
+                    term: Term::from_field_text(field, &close),
+                    boost: boost * FUZZY_BOOST,
+                    spelling_of: Some(misspelt),
+                });
+            }
+        }
+        Ok(terms)
     }
 
     /// The phrase queries of the phrases `text` quotes: per phrase and per
@@ -404,24 +423,33 @@ impl KeywordIndex {
     }
 
     /// The highest BM25 score the keyword query for `text` could give a
-    /// document: for every query word a field holds, that field's term at
-    /// saturation (`idf * (k1 + 1) * boost`), summed; 0 when no word occurs.
+    /// document: for every term the query searches that a field holds (its
+    /// words, and the corrections of a misspelt word at their discount), the
+    /// term at saturation (`idf * (k1 + 1) * boost`), summed; 0 when nothing
+    /// occurs.
     /// It depends on the query and the collection, never on what matched, so
     /// fusion can tell a strong keyword match from the best of weak ones.
     pub fn bound(&self, text: &str) -> Result<f32> {
         let searcher = self.reader.searcher();
         let mut bound = 0.0f32;
-        for spec in SEARCH_FIELDS {
-            let field = field(&self.schema, spec.name)?;
-            for word in self.analyse(field, text)? {
-                let term = Term::from_field_text(field, &word);
-                if searcher.doc_freq(&term)? == 0 {
-                    continue;
+        // A paper has one spelling of a misspelt word, so of its
+        // corrections only the best counts.
+        let mut best_spelling: std::collections::HashMap<usize, f32> = Default::default();
+        for searched in self.weighted_terms(text)? {
+            if searcher.doc_freq(&searched.term)? == 0 {
+                continue;
+            }
+            let weight = tantivy::query::Bm25Weight::for_terms(&searcher, &[searched.term])?;
+            let best = weight.boost_by(searched.boost).max_score();
+            match searched.spelling_of {
+                None => bound += best,
+                Some(word) => {
+                    let slot = best_spelling.entry(word).or_insert(0.0);
+                    *slot = slot.max(best);
                 }
-                let weight = tantivy::query::Bm25Weight::for_terms(&searcher, &[term])?;
-                bound += weight.boost_by(spec.boost).max_score();
             }
         }
+        bound += best_spelling.values().sum::<f32>();
         // A quoted phrase scores as BM25 over its words' idf with the
         // phrase's frequency (tantivy's PhraseQuery); none when a word is
         // absent, as then no document has the phrase.
@@ -622,7 +650,59 @@ fn close_terms(
 
 #[cfg(test)]
 mod tests {
-    use super::quoted_phrases;
+    use super::{KeywordIndex, build, quoted_phrases};
+    use crate::collection::{Collection, Sources};
+
+    fn shipped_index() -> (tempfile::TempDir, KeywordIndex) {
+        let papers = Collection::from_sources(&Sources::shipped())
+            .expect("shipped list")
+            .papers;
+        let dir = tempfile::tempdir().expect("temp dir");
+        build(dir.path(), &papers).expect("built");
+        let index = KeywordIndex::open(dir.path()).expect("opened");
+        (dir, index)
+    }
+
+    /// The bound covers what a misspelt query searches (its corrections),
+    /// so bounded fusion divides by it instead of falling back to min-max
+    /// (which lifts the best of weak matches to 1), and no hit exceeds it.
+    #[test]
+    fn the_bound_of_a_misspelt_query_covers_its_corrections() {
+        let (_dir, index) = shipped_index();
+        for query in ["segmnt", "segmnt anything", "distilation of langage models"] {
+            let bound = index.bound(query).expect("bound");
+            let hits = index.search(query, 10).expect("hits");
+            assert!(!hits.is_empty(), "{query}: corrections match");
+            assert!(bound > 0.0, "{query}: bound 0 though corrections match");
+            for &(_, score) in &hits {
+                assert!(score <= bound * 1.0001, "{query}: {score} > bound {bound}");
+            }
+        }
+        // Only the best correction of a word counts (a paper has one
+        // spelling of it): the bound is the sum over fields of the best.
+        let searcher = index.reader.searcher();
+        let mut best: std::collections::HashMap<usize, f32> = Default::default();
+        let mut corrections = 0;
+        for searched in index.weighted_terms("modl").expect("terms") {
+            // The word itself, in every field: found nowhere, it adds nothing.
+            let Some(word) = searched.spelling_of else {
+                continue;
+            };
+            let weight =
+                tantivy::query::Bm25Weight::for_terms(&searcher, &[searched.term]).expect("weight");
+            let score = weight.boost_by(searched.boost).max_score();
+            let slot = best.entry(word).or_insert(0.0);
+            *slot = slot.max(score);
+            corrections += 1;
+        }
+        assert!(
+            corrections > best.len(),
+            "modl: model, modal, … in one field"
+        );
+        let expected: f32 = best.values().sum();
+        let bound = index.bound("modl").expect("bound");
+        assert!((bound - expected).abs() < 1e-4, "{bound} vs {expected}");
+    }
 
     #[test]
     fn quoted_phrases_are_what_pairs_of_quotes_hold() {
