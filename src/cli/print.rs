@@ -97,7 +97,10 @@ fn meta_line(p: &Paper) -> String {
 
 fn explain_line(e: &Explain) -> String {
     let leg = |name: &str, what: &str, l: &Option<LegExplain>| match l {
-        Some(l) => format!("{name} #{} ({what} {:.3})", l.rank, l.score),
+        Some(l) => match l.past_top {
+            Some(top) => format!("{name} past its top {top} ({what} {:.3})", l.score),
+            None => format!("{name} #{} ({what} {:.3})", l.rank, l.score),
+        },
         None => format!("{name} –"),
     };
     let semantic = match e.semantic_feedback {

@@ -354,6 +354,12 @@ impl Engine {
     /// Fuses the legs as `options` say and puts exact lookups first, then
     /// the papers of the author the query names (`author`).
     pub fn rank(&self, legs: &Legs, options: &SearchOptions) -> Result<Vec<Hit<'_>>> {
+        let completes = options.mode == Mode::Hybrid
+            && matches!(options.fusion, Fusion::Bounded { .. })
+            && !legs.keyword_cosines.is_empty();
+        // Past this rank a paper's cosine was computed for fusion, not
+        // returned by the semantic leg (the explanation says so).
+        let semantic_depth = completes.then_some(legs.semantic.len());
         let mut ranked = match options.mode {
             Mode::Keyword => fusion::fuse(&legs.keyword, &[], Fusion::Linear { alpha: 0.0 }),
             Mode::Semantic => fusion::fuse(&[], &legs.semantic, Fusion::Linear { alpha: 1.0 }),
@@ -362,9 +368,7 @@ impl Engine {
                 // real cosine; RRF and min-max fusion stay on the leg's own
                 // ranking (a rank past its depth is not known).
                 let completed: Ranked;
-                let semantic = if matches!(options.fusion, Fusion::Bounded { .. })
-                    && !legs.keyword_cosines.is_empty()
-                {
+                let semantic = if completes {
                     completed = [&legs.semantic[..], &legs.keyword_cosines[..]].concat();
                     &completed
                 } else {
@@ -400,12 +404,18 @@ impl Engine {
             .map(|f| {
                 let exact = legs.exact.contains(&f.doc);
                 let author = authored.contains(&f.doc);
-                self.hit(f, exact, author)
+                self.hit(f, exact, author, semantic_depth)
             })
             .collect()
     }
 
-    fn hit(&self, f: Fused, exact: bool, author: bool) -> Result<Hit<'_>> {
+    fn hit(
+        &self,
+        f: Fused,
+        exact: bool,
+        author: bool,
+        semantic_depth: Option<usize>,
+    ) -> Result<Hit<'_>> {
         let paper = self.papers.get(f.doc).ok_or_else(|| {
             Error::Internal(format!("document {} is not in the collection", f.doc))
         })?;
@@ -414,6 +424,7 @@ impl Engine {
             ranking: f,
             exact,
             author,
+            semantic_depth,
         })
     }
 
@@ -647,11 +658,18 @@ mod tests {
             let expected = alpha * cosine + (1.0 - alpha) * (bm25 / bound).min(1.0);
             assert!((r.score - expected).abs() < 1e-6, "{r:?}");
             assert!((r.semantic_part + r.keyword_part - r.score).abs() < 1e-9);
+            let explained =
+                crate::search::results::explain(hit, Mode::Hybrid, options.fusion, None);
+            let semantic = explained.semantic.expect("a cosine, so a semantic part");
             if r.semantic_rank
                 .is_some_and(|rank| rank > legs.semantic.len())
             {
                 keyword_only += 1;
                 assert!(r.semantic_part > 0.0, "{r:?}");
+                // The explanation says the leg did not return it.
+                assert_eq!(semantic.past_top, Some(legs.semantic.len()), "{r:?}");
+            } else {
+                assert_eq!(semantic.past_top, None, "{r:?}");
             }
         }
         assert_eq!(keyword_only, legs.keyword_cosines.len());

@@ -25,6 +25,10 @@ pub struct Hit<'a> {
     pub exact: bool,
     /// The query is the name of one of this paper's authors (hybrid mode).
     pub author: bool,
+    /// How many papers the semantic leg itself returned, when fusion also
+    /// scored papers past them (bounded fusion gives every keyword
+    /// candidate its cosine); a semantic rank beyond it is such a paper's.
+    pub semantic_depth: Option<usize>,
 }
 
 /// A passage with the byte ranges of highlighted words.
@@ -52,7 +56,7 @@ pub struct Explain {
     pub fusion: FusionExplain,
 }
 
-/// LegExplain.
+/// Where one leg had the paper and what it added.
 #[derive(Debug, Clone, Serialize)]
 pub struct LegExplain {
     /// 1-based rank in the leg.
@@ -61,6 +65,11 @@ pub struct LegExplain {
     pub score: f32,
     /// What this leg added to the fused score.
     pub contribution: f64,
+    /// Set when the leg did not return the paper in its first `past_top`
+    /// and its score was computed for fusion: `rank` then orders only such
+    /// papers after the leg's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub past_top: Option<usize>,
 }
 
 /// FusionExplain.
@@ -84,24 +93,27 @@ pub struct FusionExplain {
     pub author_match_first: bool,
 }
 
-/// Explain.
+/// How `hit` got its score, in parts that add up to it.
 pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion, feedback: Option<Feedback>) -> Explain {
-    let leg = |rank: Option<usize>, score: Option<f32>, contribution: f64| {
+    let leg = |rank: Option<usize>, score: Option<f32>, contribution: f64, depth: Option<usize>| {
         rank.zip(score).map(|(rank, score)| LegExplain {
             rank,
             score,
             contribution,
+            past_top: depth.filter(|&depth| rank > depth),
         })
     };
     let keyword = leg(
         hit.ranking.keyword_rank,
         hit.ranking.keyword_score,
         hit.ranking.keyword_part,
+        None,
     );
     let semantic = leg(
         hit.ranking.semantic_rank,
         hit.ranking.semantic_score,
         hit.ranking.semantic_part,
+        hit.semantic_depth,
     );
     let (method, k, alpha, formula) = match (mode, fusion) {
         (Mode::Keyword, _) => (

@@ -236,7 +236,12 @@ fn keyword_hits_past_the_vector_top_100_carry_their_cosine_on_milvus_as_embedded
     let remote_build = on(index.path(), &url, &["--source", s(&subset), "index"]);
     assert_eq!(remote_build.code, Some(0), "{}", remote_build.stderr);
 
-    let query = ["cell protein expression in patients", "--limit", "100"];
+    let query = [
+        "cell protein expression in patients",
+        "--limit",
+        "100",
+        "--explain",
+    ];
     let local = search_json_in(index.path(), &query);
     let remote = json_on(index.path(), &url, &query);
     for (name, doc) in [("embedded", &local), ("Milvus", &remote)] {
@@ -255,6 +260,14 @@ fn keyword_hits_past_the_vector_top_100_carry_their_cosine_on_milvus_as_embedded
             past > 0,
             "{name}: every keyword hit was in the vector top 100"
         );
+        // The explanation says which cosines the vector leg did not return.
+        for hit in hits {
+            let past_top = &hit["explain"]["semantic"]["past_top"];
+            match hit["semantic_rank"].as_u64() {
+                Some(rank) if rank > 100 => assert_eq!(past_top, 100, "{name}: {hit}"),
+                _ => assert!(past_top.is_null(), "{name}: {hit}"),
+            }
+        }
     }
     let (local, remote) = (ids(&local), ids(&remote));
     let shared = remote[..10]

@@ -123,8 +123,9 @@ function linksNode(hit) {
 }
 
 function legText(name, what, leg) {
-  return leg ? `${name}: rank ${leg.rank}, ${what} ${leg.score.toFixed(3)}, adds ${leg.contribution.toFixed(4)}`
-    : `${name}: not returned`;
+  if (!leg) return `${name}: not returned`;
+  const where = leg.past_top ? `past its top ${leg.past_top}` : `rank ${leg.rank}`;
+  return `${name}: ${where}, ${what} ${leg.score.toFixed(3)}, adds ${leg.contribution.toFixed(4)}`;
 }
 
 function explainNode(hit) {
