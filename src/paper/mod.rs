@@ -108,6 +108,57 @@ pub struct Link {
     pub url: String,
 }
 
+/// A paper as the JSON outputs show it (search hits, `--format jsonl`,
+/// `export --format jsonl`), in one place so they never drift apart; the
+/// JSONL reader takes every field back.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaperView<'a> {
+    /// The paper's id.
+    pub id: &'a str,
+    /// Every tag the paper was filed under.
+    pub tags: &'a [String],
+    /// The title.
+    pub title: &'a str,
+    /// The authors.
+    pub authors: &'a [String],
+    /// The year, when known.
+    pub year: Option<u16>,
+    /// The venue, when known.
+    pub venue: Option<&'a str>,
+    /// The list sections it appears in.
+    pub sections: &'a [String],
+    /// The arXiv id, when known.
+    pub arxiv_id: Option<&'a str>,
+    /// The DOI, when known.
+    pub doi: Option<&'a str>,
+    /// The link a reader most likely wants.
+    pub url: Option<&'a str>,
+    /// Every link.
+    pub links: &'a [Link],
+    /// The abstract.
+    #[serde(rename = "abstract")]
+    pub abstract_text: Option<&'a str>,
+}
+
+impl<'a> From<&'a Paper> for PaperView<'a> {
+    fn from(p: &'a Paper) -> Self {
+        PaperView {
+            id: &p.id,
+            tags: &p.tags,
+            title: &p.title,
+            authors: &p.authors,
+            year: p.year,
+            venue: p.venue.as_deref(),
+            sections: &p.sections,
+            arxiv_id: p.arxiv_id.as_deref(),
+            doi: p.doi.as_deref(),
+            url: p.main_link(),
+            links: &p.links,
+            abstract_text: p.abstract_text.as_deref(),
+        }
+    }
+}
+
 impl Paper {
     /// The text that is embedded: title and abstract, or the title alone.
     pub fn embedding_text(&self) -> String {

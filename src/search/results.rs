@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Mode;
 use super::feedback::Feedback;
 use super::fusion::{Fused, Fusion};
-use crate::paper::{Link, Paper};
+use crate::paper::{Paper, PaperView};
 
 /// One result: the paper and how it was ranked (final score, each leg's
 /// rank and score, and what each leg contributed). Borrows the engine only.
@@ -193,31 +193,9 @@ pub struct ResultHit<'a> {
     pub hit: Hit<'a>,
     /// 1-based position in the list.
     pub rank: usize,
-    /// The paper's id.
-    pub id: &'a str,
-    /// Every tag the paper was filed under.
-    pub tags: &'a [String],
-    /// The title.
-    pub title: &'a str,
-    /// The authors.
-    pub authors: &'a [String],
-    /// The year, when known.
-    pub year: Option<u16>,
-    /// The venue, when known.
-    pub venue: Option<&'a str>,
-    /// The list sections it appears in.
-    pub sections: &'a [String],
-    /// The arXiv id, when known.
-    pub arxiv_id: Option<&'a str>,
-    /// The DOI, when known.
-    pub doi: Option<&'a str>,
-    /// The link a reader most likely wants.
-    pub url: Option<&'a str>,
-    /// Every link.
-    pub links: &'a [Link],
-    /// The abstract.
-    #[serde(rename = "abstract")]
-    pub abstract_text: Option<&'a str>,
+    /// The paper's fields, as every JSON output shows them.
+    #[serde(flatten)]
+    pub paper: PaperView<'a>,
     /// The final score.
     pub score: f64,
     /// Rank in the keyword leg.
@@ -256,21 +234,9 @@ impl<'a> ResultHit<'a> {
         snippet: Option<Snippet>,
         explain_with: Option<(Mode, Fusion, Option<Feedback>)>,
     ) -> Self {
-        let p: &'a Paper = hit.paper;
         ResultHit {
             rank,
-            id: &p.id,
-            tags: &p.tags,
-            title: &p.title,
-            authors: &p.authors,
-            year: p.year,
-            venue: p.venue.as_deref(),
-            sections: &p.sections,
-            arxiv_id: p.arxiv_id.as_deref(),
-            doi: p.doi.as_deref(),
-            url: p.main_link(),
-            links: &p.links,
-            abstract_text: p.abstract_text.as_deref(),
+            paper: PaperView::from(hit.paper),
             score: hit.ranking.score,
             keyword_rank: hit.ranking.keyword_rank,
             semantic_rank: hit.ranking.semantic_rank,
