@@ -198,6 +198,9 @@ fn markdown_export_reads_back_with_the_same_titles_and_ids() {
             all
         };
         assert_eq!(sections(row), sections(&after[id]), "{id}");
+        // So does every tag: a paper merged from two entries is found by
+        // either tag afterwards.
+        assert_eq!(row["tags"], after[id]["tags"], "{id}");
     }
 }
 
