@@ -7,23 +7,11 @@
 # embed_queries.py. The first run reproduces eval's default exactly.
 #
 # usage: levers.py NAME=RUN_DIR=VECS.npz[=QUERIES.jsonl] ...
-import collections, json, math, sys
+import collections, json, os, sys
 import numpy as np
 
-
-def load_qrels(path):
-    q = collections.defaultdict(dict)
-    for line in open(path):
-        qid, _, doc, rel = line.split()
-        q[qid][doc] = int(rel)
-    return q
-
-
-def ndcg10(ranked, rels):
-    dcg = sum(rels.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
-    ideal = sorted((r for r in rels.values() if r > 0), reverse=True)[:10]
-    idcg = sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from judged_sets import load_qrels, load_sets, mean, ndcg10, query_kinds  # noqa: E402
 
 
 def bounded(legs, cos, alpha, position):
@@ -54,11 +42,7 @@ class Set:
         self.row = {d: i for i, d in enumerate(self.ids)}
         self.stored = z['stored']
         qv = dict(zip(z['qids'], z['qvecs']))
-        self.kind = {}
-        if queries:
-            for line in open(queries):
-                q = json.loads(line)
-                self.kind[q['_id']] = q.get('metadata', {}).get('kind', '')
+        self.kind = query_kinds(queries) if queries else {}
         self.qids = [q for q in self.qrels if q in self.legs]
         self.qvec = {q: qv[q] for q in self.qids}
 
@@ -99,24 +83,8 @@ class Set:
         return out
 
 
-def mean(d, keys=None):
-    keys = list(d) if keys is None else keys
-    return sum(d[k] for k in keys) / len(keys) if keys else float('nan')
-
-
 def main():
-    sets, columns = {}, []
-    for arg in sys.argv[1:]:
-        name, runs, npz, *queries = arg.split('=')
-        sets[name] = Set(runs, npz, queries[0] if queries else None)
-        columns.append((name, name, None))
-        if queries:
-            kinds = sets[name].kind
-            for cat, members in [('topical', ('topic', 'method', 'problem')), ('exact', ('exact',)),
-                                 ('paraphrase', ('paraphrase',))]:
-                qs = [q for q in sets[name].qids if kinds.get(q) in members]
-                if qs:
-                    columns.append((cat, name, qs))
+    sets, columns = load_sets(sys.argv[1:], Set)
     print(f'{"run":38s} ' + ' '.join(f'{c[:10]:>10s}' for c, _, _ in columns))
 
     def show(label, **kw):

@@ -1,0 +1,52 @@
+# What the experiment scripts (windows/fuse.py, hybrid_feedback/levers.py)
+# share: TREC qrels, nDCG@10 as `eval` computes it, and the columns of a
+# summary (each set, plus the shipped list's categories when its queries
+# file is given).
+import collections, json, math
+
+
+def load_qrels(path):
+    q = collections.defaultdict(dict)
+    for line in open(path):
+        qid, _, doc, rel = line.split()
+        q[qid][doc] = int(rel)
+    return q
+
+
+def ndcg10(ranked, rels):
+    dcg = sum(rels.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
+    ideal = sorted((r for r in rels.values() if r > 0), reverse=True)[:10]
+    idcg = sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def mean(d, keys=None):
+    keys = list(d) if keys is None else keys
+    return sum(d[k] for k in keys) / len(keys) if keys else float('nan')
+
+
+def query_kinds(queries):
+    """Query id -> metadata.kind of a BEIR queries file (the shipped judgments)."""
+    kinds = {}
+    for line in open(queries):
+        q = json.loads(line)
+        kinds[q['_id']] = q.get('metadata', {}).get('kind', '')
+    return kinds
+
+
+def load_sets(args, make):
+    """NAME=RUN_DIR=VECS.npz[=QUERIES.jsonl] arguments -> ({name: make(runs, npz, queries)},
+    columns): a column per set, then one per category of a set given its queries."""
+    sets, columns = {}, []
+    for arg in args:
+        name, runs, npz, *queries = arg.split('=')
+        sets[name] = make(runs, npz, queries[0] if queries else None)
+        columns.append((name, name, None))
+        if queries:
+            kinds = sets[name].kind
+            for cat, members in [('topical', ('topic', 'method', 'problem')), ('exact', ('exact',)),
+                                 ('paraphrase', ('paraphrase',))]:
+                qs = [q for q in sets[name].qids if kinds.get(q) in members]
+                if qs:
+                    columns.append((cat, name, qs))
+    return sets, columns
