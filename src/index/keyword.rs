@@ -269,7 +269,15 @@ pub struct KeywordIndex {
     index: Index,
     reader: IndexReader,
     schema: Schema,
+    /// The close spellings found for a misspelt word, per field: the term
+    /// dictionary of an opened index never changes, and a query needs them
+    /// twice (its search and its bound), each a scan of the dictionary.
+    corrections: std::sync::Mutex<std::collections::HashMap<(Field, String), Vec<String>>>,
 }
+
+/// Misspelt words whose corrections are remembered before the memory is
+/// cleared (a server meets new ones without end).
+const REMEMBERED_CORRECTIONS: usize = 4096;
 
 /// A document position in the collection (its index in the papers list) and its score.
 pub(crate) type Scored = (usize, f32);
@@ -298,6 +306,7 @@ impl KeywordIndex {
             index,
             reader,
             schema,
+            corrections: Default::default(),
         })
     }
 
@@ -382,7 +391,7 @@ impl KeywordIndex {
                 continue;
             }
             let distance = if word.chars().count() <= 6 { 1 } else { 2 };
-            for close in close_terms(&searcher, field, &word, distance)? {
+            for close in self.corrections_of(&searcher, field, &word, distance)? {
                 terms.push(SearchedTerm {
                     term: Term::from_field_text(field, &close),
                     boost: boost * FUZZY_BOOST,
@@ -391,6 +400,33 @@ impl KeywordIndex {
             }
         }
         Ok(terms)
+    }
+
+    /// `close_terms`, remembered per field and word.
+    fn corrections_of(
+        &self,
+        searcher: &tantivy::Searcher,
+        field: Field,
+        word: &str,
+        distance: usize,
+    ) -> Result<Vec<String>> {
+        let key = (field, word.to_string());
+        if let Some(known) = self
+            .corrections
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return Ok(known);
+        }
+        let found = close_terms(searcher, field, word, distance)?;
+        if let Ok(mut memory) = self.corrections.lock() {
+            if memory.len() >= REMEMBERED_CORRECTIONS {
+                memory.clear();
+            }
+            memory.insert(key, found.clone());
+        }
+        Ok(found)
     }
 
     /// The phrase queries of the phrases `text` quotes: per phrase and per
@@ -677,6 +713,9 @@ mod tests {
             for &(_, score) in &hits {
                 assert!(score <= bound * 1.0001, "{query}: {score} > bound {bound}");
             }
+            // The corrections are remembered: asked again, the same answer.
+            assert_eq!(index.search(query, 10).expect("hits"), hits, "{query}");
+            assert_eq!(index.bound(query).expect("bound"), bound, "{query}");
         }
         // Only the best correction of a word counts (a paper has one
         // spelling of it): the bound is the sum over fields of the best.
