@@ -26,18 +26,20 @@ pub(super) fn use_color() -> bool {
 
 /// Answers from a live `mmsearch serve` of this index directory, if there is
 /// one and the command allows it: `Some` with the result when it answered.
-/// Commands given `--source` or `--no-server` always run here.
+/// Commands given `--source` or `--no-server` always run here; with
+/// `--backend` only a server of that Milvus collection answers.
 pub(super) fn forward(
     global: &GlobalArgs,
     config: &EngineConfig,
     path: &str,
     pairs: &[(&str, String)],
 ) -> Option<Result<()>> {
-    if global.no_server || !global.source.is_empty() || config.backend.is_some() {
+    if global.no_server || !global.source.is_empty() {
         return None;
     }
     let url = crate::serve::client::path_with_query(path, pairs);
-    match crate::serve::client::forward(&config.index_dir, &url)? {
+    let backend = config.backend.as_ref().map(ToString::to_string);
+    match crate::serve::client::forward(&config.index_dir, backend.as_deref(), &url)? {
         crate::serve::client::Forwarded::Output(bytes) => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
@@ -562,13 +564,6 @@ pub(super) fn finish_output(result: std::io::Result<()>) -> Result<()> {
 }
 
 pub(super) fn serve(args: &ServeArgs, global: &GlobalArgs) -> Result<()> {
-    if global.config()?.backend.is_some() {
-        return Err(Error::Usage(
-            "mmsearch serve runs on the embedded engine; --backend (and MMSEARCH_BACKEND) \
-             work with index, search, similar, show, export and eval"
-                .into(),
-        ));
-    }
     let config = global.config()?;
     if !args.addr.ip().is_loopback() {
         eprintln!(
@@ -579,8 +574,14 @@ pub(super) fn serve(args: &ServeArgs, global: &GlobalArgs) -> Result<()> {
     }
     let sources = global.sources(&config, None, false)?;
     let dir = IndexDir::new(&config.index_dir);
-    let sources_now: crate::serve::SourcesNow =
-        Box::new(move || choose::choose(&dir, &choose::Given::default(), false));
+    let sources_now: crate::serve::SourcesNow = match &config.backend {
+        None => Box::new(move || choose::choose(&dir, &choose::Given::default(), false)),
+        // A Milvus collection remembers its files itself.
+        Some(address) => {
+            let watch = crate::milvus::Watch::connect(address)?;
+            Box::new(move || choose::choose_remembered(&dir, watch.remembered_sources()?))
+        }
+    };
     let serve_config = crate::serve::ServeConfig {
         addr: args.addr,
         engine: config,

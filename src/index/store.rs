@@ -87,6 +87,8 @@ pub struct Loaded {
     pub keyword: KeywordIndex,
     /// Vectors.
     pub vectors: VectorIndex,
+    /// The generation's directory name (what `current` pointed to).
+    pub generation: String,
 }
 
 /// The index directory given by the user (or the default one).
@@ -249,6 +251,10 @@ impl IndexDir {
             ));
         }
         Ok(Some(Loaded {
+            generation: generation
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             manifest,
             papers,
             keyword,

@@ -107,9 +107,22 @@ impl std::fmt::Display for Address {
 
 /// A connection to the server: the gRPC client and the runtime that drives it.
 pub(crate) struct Remote {
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped; taken then so that it shuts down
+    /// without blocking (below).
+    runtime: Option<tokio::runtime::Runtime>,
     client: milvus::client::Client,
     address: Address,
+}
+
+/// `mmsearch serve` drops an old generation's connection wherever its last
+/// request ends, possibly on one of the server's async threads, where
+/// dropping a runtime the ordinary way (waiting for its threads) panics.
+impl Drop for Remote {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl Remote {
@@ -143,7 +156,7 @@ impl Remote {
             Ok(Ok(client)) => client,
         };
         Ok(Remote {
-            runtime,
+            runtime: Some(runtime),
             client,
             address: address.clone(),
         })
@@ -164,10 +177,13 @@ impl Remote {
     where
         F: Future<Output = std::result::Result<T, milvus::error::Error>> + 'a,
     {
-        let request = request(&self.client);
-        let answer = self
+        let runtime = self
             .runtime
-            .block_on(async { tokio::time::timeout(REQUEST_TIMEOUT, request).await });
+            .as_ref()
+            .ok_or_else(|| self.error(format!("{what}: the connection is closed")))?;
+        let request = request(&self.client);
+        let answer =
+            runtime.block_on(async { tokio::time::timeout(REQUEST_TIMEOUT, request).await });
         match answer {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(self.error(format!("{what}: {}", error_text(&e)))),
@@ -329,6 +345,8 @@ pub(crate) struct Opened {
     pub vectors: Box<dyn VectorLeg>,
     /// What the collection was built from and with.
     pub manifest: Manifest,
+    /// The live generation's collection name.
+    pub generation: String,
 }
 
 /// Opens the collection at `address` for `sources`, building it first when
@@ -367,6 +385,27 @@ pub(crate) fn open(
         }
         (None, None) => return Err(remote.error("no collection".into())),
     };
+    open_generation(remote, live)
+}
+
+/// Opens the live collection at `address` as it was last built, without
+/// comparing it with the sources: for when a remembered source cannot be
+/// read, so search keeps answering from what Milvus has.
+pub(crate) fn open_built(address: &Address) -> Result<Opened> {
+    let remote = Arc::new(Remote::connect(address)?);
+    let live = generation::live(&remote)?
+        .ok_or_else(|| remote.error(format!("no collection {} yet", address.name)))?;
+    if live.manifest.schema_version != SCHEMA_VERSION {
+        return Err(remote.error(format!(
+            "the collection was written by another mmsearch (schema {}, this one writes {}); \
+             run `mmsearch index` to rebuild it",
+            live.manifest.schema_version, SCHEMA_VERSION
+        )));
+    }
+    open_generation(remote, live)
+}
+
+fn open_generation(remote: Arc<Remote>, live: generation::Live) -> Result<Opened> {
     let (papers, _) = generation::papers(&remote, &live, false)?;
     let documents = papers.len();
     Ok(Opened {
@@ -377,13 +416,40 @@ pub(crate) fn open(
         )?),
         vectors: Box::new(legs::MilvusVector::new(
             remote,
-            live.collection,
+            live.collection.clone(),
             documents,
             live.manifest.model.dimensions,
         )),
         papers,
+        generation: live.collection,
         manifest: live.manifest,
     })
+}
+
+/// A connection kept open to notice a new live generation (a finished
+/// `mmsearch index` from any machine) and changed sources, for a server
+/// that swaps to them as it does for an index directory.
+pub struct Watch {
+    remote: Remote,
+}
+
+impl Watch {
+    /// Connects to the server at `address`.
+    pub fn connect(address: &Address) -> Result<Watch> {
+        Ok(Watch {
+            remote: Remote::connect(address)?,
+        })
+    }
+
+    /// The live generation's collection name, if a build ever finished.
+    pub fn generation(&self) -> Result<Option<String>> {
+        Ok(generation::live(&self.remote)?.map(|live| live.collection))
+    }
+
+    /// The files the live collection was built from, as `remembered_sources`.
+    pub fn remembered_sources(&self) -> Result<Option<SourcePaths>> {
+        Ok(generation::live(&self.remote)?.and_then(|live| live.sources))
+    }
 }
 
 /// The client's error without its Debug noise: gRPC statuses say the most

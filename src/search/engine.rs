@@ -77,6 +77,7 @@ pub struct Engine {
     keyword: Box<dyn KeywordLeg>,
     vectors: Box<dyn VectorLeg>,
     manifest: Manifest,
+    generation: String,
     models_dir: Option<PathBuf>,
     embedder: Mutex<Option<Embedder>>,
 }
@@ -109,6 +110,7 @@ impl Engine {
                 keyword: opened.keyword,
                 vectors: opened.vectors,
                 manifest: opened.manifest,
+                generation: opened.generation,
                 models_dir: found,
                 embedder: Mutex::new(None),
             });
@@ -150,6 +152,18 @@ impl Engine {
             Err(_) if mode == Mode::Keyword => None,
             Err(e) => return Err(e),
         };
+        if let Some(address) = &config.backend {
+            let opened = crate::milvus::open_built(address)?;
+            return Ok(Engine {
+                papers: opened.papers,
+                keyword: opened.keyword,
+                vectors: opened.vectors,
+                manifest: opened.manifest,
+                generation: opened.generation,
+                models_dir,
+                embedder: Mutex::new(None),
+            });
+        }
         let loaded = IndexDir::new(&config.index_dir)
             .load()?
             .ok_or_else(|| Error::index(&config.index_dir, "no index has been built here"))?;
@@ -162,9 +176,16 @@ impl Engine {
             keyword: Box::new(loaded.keyword),
             vectors: Box::new(loaded.vectors),
             manifest: loaded.manifest,
+            generation: loaded.generation,
             models_dir,
             embedder: Mutex::new(None),
         }
+    }
+
+    /// Which generation this engine answers from: the index directory's
+    /// generation, or the Milvus collection that was live when it opened.
+    pub fn generation(&self) -> &str {
+        &self.generation
     }
 
     /// The papers; a document id is a position in this slice.

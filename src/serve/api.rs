@@ -90,6 +90,8 @@ fn from_error(e: Error) -> Answer {
     let status = match &e {
         Error::Usage(_) => StatusCode::BAD_REQUEST,
         Error::Model(_) => StatusCode::SERVICE_UNAVAILABLE,
+        // The Milvus this server stands in front of failed or is down.
+        Error::Backend { .. } => StatusCode::BAD_GATEWAY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     Answer::error(status, e.to_string())
@@ -502,6 +504,9 @@ pub(crate) struct Health<'a> {
     pub model: &'a str,
     /// The index directory served, canonical.
     pub index_dir: &'a std::path::Path,
+    /// The Milvus collection served (`milvus://HOST:PORT/NAME`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<&'a str>,
     /// The server's process id.
     pub pid: u32,
     /// mmsearch's version.
@@ -519,6 +524,7 @@ pub async fn health(State(app): State<Arc<App>>) -> Answer {
         generation: &live.generation,
         model: &app.model,
         index_dir: &app.index_dir,
+        backend: app.backend.as_deref(),
         pid: std::process::id(),
         version: env!("CARGO_PKG_VERSION"),
         requests: app.requests.load(std::sync::atomic::Ordering::Relaxed),

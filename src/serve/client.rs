@@ -1,6 +1,6 @@
 //! The CLI's side of a running server: `mmsearch QUERY`, `similar` and
-//! `show` ask a live `mmsearch serve` of the same index directory (found
-//! through its discovery file) and print its answer, which the server
+//! `show` ask a live `mmsearch serve` of the same index directory and the
+//! same backend (found through its discovery file) and print its answer, which the server
 //! renders with the CLI's own printers, so the output is byte for byte what
 //! the command prints in-process. Anything unexpected (no file, a dead pid,
 //! another index directory, a refused connection, a foreign answer) means
@@ -13,6 +13,8 @@ use super::state::{DISCOVERY_FILE, read_discovery};
 
 /// Response header naming the index directory a server serves.
 pub(crate) const INDEX_HEADER: &str = "x-mmsearch-index";
+/// Response header naming the Milvus collection a server serves, if any.
+pub(crate) const BACKEND_HEADER: &str = "x-mmsearch-backend";
 /// Loopback connects in well under a millisecond; a server that does not
 /// answer this fast is treated as absent.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
@@ -26,12 +28,13 @@ pub enum Forwarded {
     Refused(String),
 }
 
-/// Asks the server of `index_dir`, if one is live, for `path_and_query`.
+/// Asks the server of `index_dir` and `backend` (a Milvus address, `None`
+/// for the embedded engine), if one is live, for `path_and_query`.
 /// `None`: no usable server, run in-process.
-pub fn forward(index_dir: &Path, path_and_query: &str) -> Option<Forwarded> {
+pub fn forward(index_dir: &Path, backend: Option<&str>, path_and_query: &str) -> Option<Forwarded> {
     let canonical = index_dir.canonicalize().ok()?;
     let info = read_discovery(&canonical.join(DISCOVERY_FILE))?;
-    if info.index_dir != canonical || !alive(info.pid) {
+    if info.index_dir != canonical || info.backend.as_deref() != backend || !alive(info.pid) {
         return None;
     }
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -48,7 +51,12 @@ pub fn forward(index_dir: &Path, path_and_query: &str) -> Option<Forwarded> {
         .get(INDEX_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(|v| percent_decode(v) == canonical.to_string_lossy());
-    if served != Some(true) {
+    let backend_served = response
+        .headers()
+        .get(BACKEND_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(percent_decode);
+    if served != Some(true) || backend_served.as_deref() != backend {
         return None;
     }
     let status = response.status().as_u16();

@@ -2,8 +2,9 @@
 //! behind an HTTP API and a web page (axum on tokio). It exists because a
 //! one-shot command pays ~200 ms to start the model while a query costs a
 //! few: a resident server answers the CLI, scripts and people in
-//! milliseconds. It follows the index directory (a new generation goes live
-//! without a restart) and announces itself there in a discovery file.
+//! milliseconds. It follows the index directory, or the Milvus collection
+//! it serves (a new generation goes live without a restart), and announces
+//! itself in the index directory's discovery file.
 
 mod api;
 mod assets;
@@ -88,8 +89,9 @@ pub(crate) fn router(app: Arc<state::App>) -> Router {
         .with_state(app)
 }
 
-/// Every answer names the index directory it comes from, so the CLI never
-/// takes a foreign server's answer for this index's.
+/// Every answer names the index directory it comes from (and the Milvus
+/// collection, when it serves one), so the CLI never takes a foreign
+/// server's answer for this index's.
 async fn add_index_header(
     axum::extract::State(app): axum::extract::State<Arc<state::App>>,
     mut response: axum::response::Response,
@@ -100,6 +102,11 @@ async fn add_index_header(
     if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
         response.headers_mut().insert(client::INDEX_HEADER, value);
     }
+    if let Some(backend) = &app.backend
+        && let Ok(value) = axum::http::HeaderValue::from_str(&client::encode(backend))
+    {
+        response.headers_mut().insert(client::BACKEND_HEADER, value);
+    }
     response
 }
 
@@ -107,6 +114,14 @@ async fn add_index_header(
 /// SIGTERM or Ctrl-C; then removes the discovery file and returns.
 pub fn run(config: ServeConfig, events: impl Fn(ServeEvent) + Send + Sync + 'static) -> Result<()> {
     let engine = Engine::open(&config.engine, &config.sources, Mode::Hybrid)?;
+    let generations = match &config.engine.backend {
+        Some(address) => {
+            state::Generations::Milvus(Box::new(crate::milvus::Watch::connect(address)?))
+        }
+        None => {
+            state::Generations::Dir(crate::index::store::IndexDir::new(&config.engine.index_dir))
+        }
+    };
     let models_dir = embed::locate_models_dir(config.engine.models_dir.as_deref())?;
     let embedder = Embedder::load(&models_dir, true)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -118,6 +133,7 @@ pub fn run(config: ServeConfig, events: impl Fn(ServeEvent) + Send + Sync + 'sta
         embedder,
         config.engine.clone(),
         config.sources_now,
+        generations,
     ));
     let events = Arc::new(events);
     runtime.block_on(serve(app, config.addr, events))

@@ -36,19 +36,35 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    fn new(engine: Engine, dir: &IndexDir) -> Live {
+    fn new(engine: Engine) -> Live {
         Live {
+            generation: engine.generation().to_string(),
             engine,
-            generation: generation_name(dir).unwrap_or_default(),
             map: OnceLock::new(),
         }
     }
 }
 
-/// The live generation's directory name, if one was built.
-pub(crate) fn generation_name(dir: &IndexDir) -> Option<String> {
-    dir.current()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+/// Where new generations appear: the index directory's `current` link, or
+/// the Milvus collection's pointer (written by `mmsearch index` on any
+/// machine).
+pub enum Generations {
+    /// The embedded engine's index directory.
+    Dir(IndexDir),
+    /// A Milvus collection, through a connection kept open for the watch.
+    Milvus(Box<crate::milvus::Watch>),
+}
+
+impl Generations {
+    /// The generation that is live now, if one was built.
+    fn current(&self) -> Result<Option<String>> {
+        match self {
+            Generations::Dir(dir) => Ok(dir
+                .current()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))),
+            Generations::Milvus(watch) => watch.generation(),
+        }
+    }
 }
 
 /// What `serve` leaves in the index directory while it runs.
@@ -63,6 +79,10 @@ pub(crate) struct Discovery {
     /// The index directory, canonical, so a server of another directory is
     /// never mistaken for this one's.
     pub index_dir: PathBuf,
+    /// The Milvus collection it serves (`None`: the index directory's own
+    /// index), so a command asks only a server of the same collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
 }
 
 /// The state every request shares.
@@ -79,6 +99,9 @@ pub(crate) struct App {
     pub config: EngineConfig,
     /// The index directory, canonical.
     pub index_dir: PathBuf,
+    /// The Milvus collection served (`milvus://HOST:PORT/NAME`), if any.
+    pub backend: Option<String>,
+    generations: Generations,
     /// The model's id and variant, for /api/health.
     pub model: String,
     discovery: Mutex<Option<(PathBuf, Discovery)>>,
@@ -98,11 +121,13 @@ impl App {
         embedder: Embedder,
         config: EngineConfig,
         sources: SourcesNow,
+        generations: Generations,
     ) -> App {
-        let dir = IndexDir::new(&config.index_dir);
         let model = format!("{} ({})", embedder.card.id, embedder.card.variant);
         App {
-            live: RwLock::new(Arc::new(Live::new(engine, &dir))),
+            live: RwLock::new(Arc::new(Live::new(engine))),
+            backend: config.backend.as_ref().map(ToString::to_string),
+            generations,
             embedder: Mutex::new(embedder),
             embed_slots: Semaphore::new(1),
             waiting: AtomicUsize::new(0),
@@ -163,13 +188,16 @@ impl App {
         }
     }
 
-    /// Loads a new generation when `current` moved (after `mmsearch index`
-    /// or `enrich`), or rebuilds when the collection's sources changed.
-    /// Returns whether a new generation went live. Runs on a blocking thread.
+    /// Loads a new generation when `current` (or the Milvus pointer) moved
+    /// (after `mmsearch index` or `enrich`), or rebuilds when the
+    /// collection's sources changed. Returns whether a new generation went
+    /// live. Runs on a blocking thread.
     pub(crate) fn refresh(&self, check_sources: bool) -> Result<bool> {
-        let dir = IndexDir::new(&self.config.index_dir);
         let live = self.live();
-        let moved = generation_name(&dir).is_some_and(|g| g != live.generation);
+        let moved = self
+            .generations
+            .current()?
+            .is_some_and(|g| g != live.generation);
         let sources = if check_sources || moved {
             (self.sources)().ok()
         } else {
@@ -185,7 +213,7 @@ impl App {
             Some(sources) => Engine::open(&self.config, sources, Mode::Hybrid)?,
             None => Engine::open_built(&self.config, Mode::Hybrid)?,
         };
-        let next = Live::new(engine, &dir);
+        let next = Live::new(engine);
         if next.generation == live.generation && !stale {
             return Ok(false);
         }
@@ -202,6 +230,7 @@ impl App {
             pid: std::process::id(),
             generation: self.live().generation.clone(),
             index_dir: self.index_dir.clone(),
+            backend: self.backend.clone(),
         };
         let path = self.config.index_dir.join(DISCOVERY_FILE);
         write_json(&path, &info)?;

@@ -196,19 +196,111 @@ fn a_changed_list_rebuilds_the_milvus_collection_saying_why() {
     assert!(back.stdout.contains("indexed 78 papers"), "{}", back.stdout);
 }
 
+/// `mmsearch serve --backend` answers from the Milvus collection what the
+/// commands answer in-process, a command on the same collection asks it, a
+/// command on the embedded index does not, and a new generation written by
+/// `mmsearch index` goes live in the running server.
 #[test]
-fn serve_refuses_a_backend_in_one_line() {
+fn serve_on_milvus_answers_as_the_commands_and_follows_new_generations() {
+    let Some(mut milvus) = Milvus::start() else {
+        return;
+    };
     let index = built_index();
-    let out = run(
+    let url = milvus.url("served");
+    let built = on(index.path(), &url, &["index"]);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    let mut server = crate::common::server::Server::start_args(
         index.path(),
-        &["--backend", "milvus://127.0.0.1:9/x", "serve"],
+        "127.0.0.1:0",
+        &["--backend", &url],
     );
-    assert_eq!(out.code, Some(2));
+    let (status, health) = server.get_json("/api/health");
+    assert_eq!(status, 200);
+    assert_eq!(health["papers"], 78, "{health}");
+    assert_eq!(health["backend"], url.as_str(), "{health}");
+    let before = health["generation"].as_str().unwrap_or("").to_string();
     assert!(
-        one_line(&out.stderr).contains("embedded engine"),
-        "{}",
-        out.stderr
+        before.starts_with("served_g"),
+        "the Milvus collection: {health}"
     );
+
+    let query = ["efficient video tokens", "--limit", "10"];
+    let in_process = on(
+        index.path(),
+        &url,
+        &[&query[..], &["--json", "--no-server"]].concat(),
+    );
+    assert_eq!(in_process.code, Some(0), "{}", in_process.stderr);
+    let (status, served) = server.get_json("/api/search?q=efficient+video+tokens&limit=10");
+    assert_eq!(status, 200, "{served}");
+    assert_eq!(
+        ids(&served),
+        ids(&in_process.json()),
+        "server and command agree"
+    );
+    let asked = on(index.path(), &url, &[&query[..], &["--json"]].concat());
+    assert_eq!(
+        asked.stdout, in_process.stdout,
+        "through the server, byte for byte"
+    );
+    let requests = |server: &crate::common::server::Server| {
+        server.get_json("/api/health").1["requests"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let counted = requests(&server);
+    let embedded = run(index.path(), &["--json", "efficient video tokens"]);
+    assert_eq!(embedded.code, Some(0), "{}", embedded.stderr);
+    assert_eq!(
+        requests(&server),
+        counted + 1,
+        "a command on the embedded index is not sent to the Milvus server (only this health check was)"
+    );
+
+    // A smaller list written into the collection from another command.
+    let list = crate::common::fixture("zotero.bib");
+    let rebuilt = on(index.path(), &url, &["--source", s(&list), "index"]);
+    assert_eq!(rebuilt.code, Some(0), "{}", rebuilt.stderr);
+    let mut swapped = None;
+    for _ in 0..100 {
+        let (_, health) = server.get_json("/api/health");
+        if health["generation"] != before.as_str() {
+            swapped = Some(health);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let health = swapped.unwrap_or_else(|| panic!("no new generation: {}", server.stderr()));
+    assert!(health["papers"].as_u64().unwrap_or(0) < 78, "{health}");
+    let (_, after) = server.get_json("/api/search?q=learning&limit=50");
+    let cli = json_on(
+        index.path(),
+        &url,
+        &["learning", "--limit", "50", "--no-server"],
+    );
+    assert_eq!(
+        ids(&after),
+        ids(&cli),
+        "the server answers from the new collection"
+    );
+
+    // Milvus down: a 502 naming it, the server stays up and answers again
+    // once Milvus is back.
+    milvus.stop();
+    let (status, down) = server.get_json("/api/search?q=learning");
+    assert_eq!(status, 502, "{down}");
+    assert!(
+        down["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Milvus at")),
+        "{down}"
+    );
+    milvus.restart();
+    let (status, back) = server.get_json("/api/search?q=learning&limit=50");
+    assert_eq!(status, 200, "{back}");
+    assert_eq!(ids(&back), ids(&cli));
+    assert!(server.terminate().success(), "{}", server.stderr());
+    assert!(!server.stderr().contains("panicked"), "{}", server.stderr());
 }
 
 /// On a collection larger than a leg's 100 candidates, a paper the keyword

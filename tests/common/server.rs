@@ -27,6 +27,11 @@ impl Server {
     }
 
     pub fn start_with(index: &Path, addr: &str) -> Server {
+        Server::start_args(index, addr, &[])
+    }
+
+    /// With more global flags before `serve` (`--backend URL`).
+    pub fn start_args(index: &Path, addr: &str, flags: &[&str]) -> Server {
         let stderr_dir = tempfile::tempdir().expect("temp dir");
         let stderr_path = stderr_dir.path().join("stderr");
         let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
@@ -34,6 +39,7 @@ impl Server {
             .env("MMSEARCH_MODELS", crate::common::models_dir())
             .env_remove("MMSEARCH_INDEX_DIR")
             .env("NO_COLOR", "1")
+            .args(flags)
             .arg("serve")
             .arg("--addr")
             .arg(addr)
