@@ -368,3 +368,34 @@ fn keyword_hits_past_the_vector_top_100_carry_their_cosine_on_milvus_as_embedded
         .count();
     assert!(shared >= 8, "top 10 embedded {local:?}, Milvus {remote:?}");
 }
+
+/// A remembered source that has gone missing: search keeps answering from
+/// the Milvus collection as last built (not from the index directory's own
+/// index of another list), saying why.
+#[test]
+fn a_missing_remembered_source_searches_the_milvus_collection_as_last_built() {
+    let Some(milvus) = Milvus::start() else {
+        return;
+    };
+    let index = built_index();
+    let url = milvus.url("gone");
+    let list = index.path().join("mine.bib");
+    std::fs::copy(crate::common::fixture("zotero.bib"), &list).expect("copy list");
+    let built = on(index.path(), &url, &["--source", s(&list), "index"]);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    let before = ids(&json_on(index.path(), &url, &["learning", "--limit", "50"]));
+    assert!(!before.is_empty());
+    std::fs::remove_file(&list).expect("remove list");
+    let out = on(index.path(), &url, &["learning", "--limit", "50", "--json"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("searching the index as last built"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        ids(&out.json()),
+        before,
+        "the collection's papers, not the shipped list's"
+    );
+}
