@@ -80,6 +80,11 @@ pub trait VectorLeg: Send + Sync {
     ) -> Result<Ranked>;
     /// The stored vector of a document.
     fn vector(&self, doc: DocId) -> Option<Vec<f32>>;
+    /// Every document's stored vector, in document order (for the page's
+    /// map); a remote backend reads them in bulk.
+    fn vectors(&self) -> Result<Vec<Option<Vec<f32>>>> {
+        Ok((0..self.documents()).map(|doc| self.vector(doc)).collect())
+    }
     /// The cosine of `query` with each of `docs` that has a stored vector,
     /// exactly (in any order): how hybrid search scores the papers
     /// the keyword leg found beyond this leg's top hits, which would

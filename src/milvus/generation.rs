@@ -90,10 +90,27 @@ fn meta_schema(meta: &str) -> Result<milvus::schema::CollectionSchema> {
         .map_err(|e| crate::error::Error::Internal(format!("Milvus schema: {e}")))
 }
 
-/// Creates an index and waits until it is built. The client's own wait
+/// What an index must reach before a collection is loaded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IndexReady {
+    /// Built over the collection's rows.
+    Finished,
+    /// Merely listed: for an empty collection, which has nothing to build
+    /// and whose index a busy Milvus Lite was seen to leave unfinished past
+    /// a minute.
+    Listed,
+}
+
+/// Creates an index and waits until it is `ready`. The client's own wait
 /// asks for the index once, right away, and a server may not list it yet
 /// ("failed to describe index"): then this asks again for a while.
-fn create_index(remote: &Remote, collection: &str, field: &str, params: IndexParams) -> Result<()> {
+fn create_index(
+    remote: &Remote,
+    collection: &str,
+    field: &str,
+    params: IndexParams,
+    ready: IndexReady,
+) -> Result<()> {
     let name = params.name().clone();
     match remote.call("indexing", |c| c.create_index(collection, field, params)) {
         Ok(()) => return Ok(()),
@@ -101,20 +118,25 @@ fn create_index(remote: &Remote, collection: &str, field: &str, params: IndexPar
             if what.contains("failed to describe index") => {}
         Err(e) => return Err(e),
     }
+    let mut last_state = "not listed".to_string();
     for _ in 0..INDEX_WAIT_ROUNDS {
         let infos = remote.call("waiting for an index", |c| {
             c.describe_index(collection, field)
         })?;
-        if infos.iter().any(|info| {
-            info.params().name() == &name
-                && info.state() == milvus::proto::common::IndexState::Finished
-        }) {
-            return Ok(());
+        if let Some(info) = infos.iter().find(|info| info.params().name() == &name) {
+            let state = info.state();
+            if state == milvus::proto::common::IndexState::Finished
+                || (ready == IndexReady::Listed
+                    && state != milvus::proto::common::IndexState::Failed)
+            {
+                return Ok(());
+            }
+            last_state = format!("{state:?}");
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     Err(remote.error(format!(
-        "the index on {collection}.{field} was not built in time"
+        "the index on {collection}.{field} was not built in time (last seen: {last_state})"
     )))
 }
 
@@ -141,7 +163,7 @@ fn ensure_meta(remote: &Remote) -> Result<()> {
         MetricType::L2,
         HashMap::new(),
     );
-    create_index(remote, &meta, "unused", index)?;
+    create_index(remote, &meta, "unused", index, IndexReady::Listed)?;
     remote.call("loading the collection pointer", |c| {
         c.load_collection(meta.as_str(), Some(LoadOptions::default()))
     })?;
@@ -319,7 +341,7 @@ pub(crate) fn write(
         MetricType::IP,
         HashMap::new(),
     );
-    create_index(remote, &collection, "dense", dense)?;
+    create_index(remote, &collection, "dense", dense, IndexReady::Finished)?;
     for (text, _) in TEXT_FIELDS {
         let sparse = sparse_field(text);
         let params = IndexParams::new(
@@ -328,7 +350,7 @@ pub(crate) fn write(
             MetricType::BM25,
             HashMap::new(),
         );
-        create_index(remote, &collection, &sparse, params)?;
+        create_index(remote, &collection, &sparse, params, IndexReady::Finished)?;
     }
     remote.call("loading the collection", |c| {
         c.load_collection(collection.as_str(), Some(LoadOptions::default()))
@@ -479,6 +501,28 @@ fn column<T: TryFrom<milvus::value::ValueVec>>(
         .find(|c| c.name == name)
         .and_then(|c| T::try_from(c.value.clone()).ok())
         .ok_or_else(|| remote.error(format!("the answer lacks the field {name}")))
+}
+
+/// Every stored vector of `collection`, in document order (empty where a
+/// document has none): one paged read instead of a query per paper.
+pub(crate) fn vectors(
+    remote: &Remote,
+    collection: &str,
+    documents: usize,
+    dimensions: usize,
+) -> Result<Vec<Option<Vec<f32>>>> {
+    let columns = read_all(remote, collection, documents, &["id", "dense"])?;
+    let ids: Vec<i64> = column(remote, &columns, "id")?;
+    let dense: Vec<f32> = column(remote, &columns, "dense")?;
+    let mut out = vec![None; documents];
+    for (row, id) in ids.iter().enumerate() {
+        if let Some(slot) = usize::try_from(*id).ok().and_then(|d| out.get_mut(d)) {
+            *slot = dense
+                .get(row * dimensions..(row + 1) * dimensions)
+                .map(<[f32]>::to_vec);
+        }
+    }
+    Ok(out)
 }
 
 /// The papers of the live generation, in document order, with their

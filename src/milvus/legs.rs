@@ -307,6 +307,15 @@ impl VectorLeg for MilvusVector {
             .filter(|v| v.len() == self.dimensions)
     }
 
+    fn vectors(&self) -> Result<Vec<Option<Vec<f32>>>> {
+        super::generation::vectors(
+            &self.remote,
+            &self.collection,
+            self.documents,
+            self.dimensions,
+        )
+    }
+
     fn cosines(&self, query: &[f32], docs: &[DocId]) -> Result<Ranked> {
         // One filtered search per chunk instead of one vector read per paper:
         // Milvus scores exactly the papers the filter names.

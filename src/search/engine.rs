@@ -188,6 +188,11 @@ impl Engine {
         &self.generation
     }
 
+    /// Every paper's stored vector, in document order.
+    pub fn vectors(&self) -> Result<Vec<Option<Vec<f32>>>> {
+        self.vectors.vectors()
+    }
+
     /// The papers; a document id is a position in this slice.
     pub fn papers(&self) -> &[Paper] {
         &self.papers

@@ -542,23 +542,23 @@ pub async fn health(State(app): State<Arc<App>>) -> Answer {
 pub async fn map(State(app): State<Arc<App>>) -> Answer {
     blocking(move || {
         let live = app.live();
-        let bytes = live.map.get_or_init(|| {
+        if live.map.get().is_none() {
+            // Not cached when the backend fails: the next request tries again.
+            let vectors = match live.engine.vectors() {
+                Ok(v) => v,
+                Err(e) => return from_error(e),
+            };
             let engine = &live.engine;
-            let vectors: Vec<Option<Vec<f32>>> = (0..engine.papers().len())
-                .map(|i| engine.vector(i))
-                .collect();
             let map = super::map::build(
                 &live.generation,
                 engine.papers(),
                 &vectors,
                 engine.manifest().model.dimensions,
             );
-            serde_json::to_vec(&map).unwrap_or_default()
-        });
-        Answer::Body {
-            bytes: bytes.clone(),
-            json: true,
+            let _ = live.map.set(serde_json::to_vec(&map).unwrap_or_default());
         }
+        let bytes = live.map.get().cloned().unwrap_or_default();
+        Answer::Body { bytes, json: true }
     })
     .await
 }

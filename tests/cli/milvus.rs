@@ -257,6 +257,15 @@ fn serve_on_milvus_answers_as_the_commands_and_follows_new_generations() {
         "a command on the embedded index is not sent to the Milvus server (only this health check was)"
     );
 
+    let (status, map) = server.get_json("/api/map");
+    assert_eq!(status, 200, "{map}");
+    let points = map["points"].as_array().map(Vec::len);
+    assert_eq!(
+        points,
+        Some(78),
+        "every paper on the map, its vector read from Milvus"
+    );
+
     // A smaller list written into the collection from another command.
     let list = crate::common::fixture("zotero.bib");
     let rebuilt = on(index.path(), &url, &["--source", s(&list), "index"]);
