@@ -1,8 +1,24 @@
 # What the experiment scripts (windows/fuse.py, hybrid_feedback/levers.py)
 # share: TREC qrels, nDCG@10 as `eval` computes it, and the columns of a
 # summary (each set, plus the shipped list's categories when its queries
-# file is given).
-import collections, json, math
+# file is given), and the keyword index's analyser.
+import collections, json, math, re
+
+STOP = set('a an and are as at be but by for if in into is it no not of on or such that the their '
+           'then there these they this to was will with'.split())
+WORD = re.compile(r'\w+')
+_stem = None
+
+
+def analyse(text):
+    """The keyword index's analyser: \\w+ words, lower case, Lucene's English
+    stop words, Snowball English stems (needs snowballstemmer)."""
+    global _stem
+    if _stem is None:
+        import snowballstemmer
+        _stem = snowballstemmer.stemmer('english').stemWord
+    return [_stem(w.lower()) for w in WORD.findall(text)
+            if len(w.encode()) < 40 and w.lower() not in STOP]
 
 
 def load_qrels(path):

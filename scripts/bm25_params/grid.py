@@ -10,23 +10,13 @@
 #   VECS.npz from ../hybrid_feedback/embed_queries.py (the index's paper
 #   vectors and every query's vector)
 # needs: numpy snowballstemmer
-import collections, json, math, os, re, sys
+import collections, json, math, os, sys
 import numpy as np
-import snowballstemmer
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from judged_sets import mean, ndcg10  # noqa: E402
+from judged_sets import analyse, mean, ndcg10  # noqa: E402
 
-STOP = set('a an and are as at be but by for if in into is it no not of on or such that the their '
-           'then there these they this to was will with'.split())
-stem = snowballstemmer.stemmer('english').stemWord
-WORD = re.compile(r'\w+')
 FIELDS = {'title': 0.5, 'text': 1.0}
-
-
-def analyse(text):
-    return [stem(w.lower()) for w in WORD.findall(text)
-            if len(w.encode()) < 40 and w.lower() not in STOP]
 
 
 beir, npz, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
