@@ -105,15 +105,7 @@ impl Engine {
                 models_dir,
                 &config.events,
             )?;
-            return Ok(Engine {
-                papers: opened.papers,
-                keyword: opened.keyword,
-                vectors: opened.vectors,
-                manifest: opened.manifest,
-                generation: opened.generation,
-                models_dir: found,
-                embedder: Mutex::new(None),
-            });
+            return Ok(Engine::from_opened(opened, found));
         }
         let reason = match dir.load() {
             Ok(Some(loaded)) => match staleness(&loaded.manifest, sources, card.as_ref()) {
@@ -154,20 +146,24 @@ impl Engine {
         };
         if let Some(address) = &config.backend {
             let opened = crate::milvus::open_built(address)?;
-            return Ok(Engine {
-                papers: opened.papers,
-                keyword: opened.keyword,
-                vectors: opened.vectors,
-                manifest: opened.manifest,
-                generation: opened.generation,
-                models_dir,
-                embedder: Mutex::new(None),
-            });
+            return Ok(Engine::from_opened(opened, models_dir));
         }
         let loaded = IndexDir::new(&config.index_dir)
             .load()?
             .ok_or_else(|| Error::index(&config.index_dir, "no index has been built here"))?;
         Ok(Engine::from_loaded(loaded, models_dir))
+    }
+
+    fn from_opened(opened: crate::milvus::Opened, models_dir: Option<PathBuf>) -> Engine {
+        Engine {
+            papers: opened.papers,
+            keyword: opened.keyword,
+            vectors: opened.vectors,
+            manifest: opened.manifest,
+            generation: opened.generation,
+            models_dir,
+            embedder: Mutex::new(None),
+        }
     }
 
     fn from_loaded(loaded: Loaded, models_dir: Option<PathBuf>) -> Engine {
