@@ -53,16 +53,22 @@ def query_kinds(queries):
 def load_sets(args, make):
     """NAME=RUN_DIR=VECS.npz[=QUERIES.jsonl] arguments -> ({name: make(runs, npz, queries)},
     columns): a column per set, then one per category of a set given its queries."""
-    sets, columns = {}, []
+    sets = {}
     for arg in args:
         name, runs, npz, *queries = arg.split('=')
         sets[name] = make(runs, npz, queries[0] if queries else None)
-        columns.append((name, name, None))
-        if queries:
-            kinds = sets[name].kind
-            for cat, members in [('topical', ('topic', 'method', 'problem')), ('exact', ('exact',)),
-                                 ('paraphrase', ('paraphrase',))]:
-                qs = [q for q in sets[name].qids if kinds.get(q) in members]
-                if qs:
-                    columns.append((cat, name, qs))
-    return sets, columns
+    return sets, columns(sets)
+
+
+def columns(sets):
+    """(label, set name, query ids or None for all) per set, then one per
+    category of a set whose `kind` names them (the shipped list's)."""
+    out = []
+    for name, s in sets.items():
+        out.append((name, name, None))
+        for cat, members in [('topical', ('topic', 'method', 'problem')), ('exact', ('exact',)),
+                             ('paraphrase', ('paraphrase',))]:
+            qs = [q for q in s.qids if s.kind.get(q) in members]
+            if qs:
+                out.append((cat, name, qs))
+    return out

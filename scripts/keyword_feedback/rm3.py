@@ -29,7 +29,7 @@ import collections, json, math, os, sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from judged_sets import analyse, load_qrels, mean, ndcg10, query_kinds  # noqa: E402
+from judged_sets import analyse, columns, load_qrels, mean, ndcg10, query_kinds  # noqa: E402
 
 K1, B = 1.2, 0.75
 FIELDS = {'title': 0.5, 'abstract': 1.0}
@@ -133,19 +133,6 @@ def expanded(s, q, source, docs, terms, lam, alpha):
         for d, v in sorted(extra.items(), key=lambda x: -x[1])[:100]:
             mixed[d] = mixed.get(d, 0.0) + (1 - lam) * min(v / extra_bound, 1)
     return fused(s, q, mixed, alpha)
-
-
-def columns(sets):
-    cols = []
-    for name, s in sets.items():
-        cols.append((name, name, s.qids))
-        if s.kind:
-            for cat, members in [('topical', ('topic', 'method', 'problem')), ('exact', ('exact',)),
-                                 ('paraphrase', ('paraphrase',))]:
-                qs = [q for q in s.qids if s.kind.get(q) in members]
-                if qs:
-                    cols.append((cat, name, qs))
-    return cols
 
 
 def main():

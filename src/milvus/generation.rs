@@ -516,13 +516,25 @@ pub(crate) fn vectors(
     let dense: Vec<f32> = column(remote, &columns, "dense")?;
     let mut out = vec![None; documents];
     for (row, id) in ids.iter().enumerate() {
-        if let Some(slot) = usize::try_from(*id).ok().and_then(|d| out.get_mut(d)) {
-            *slot = dense
-                .get(row * dimensions..(row + 1) * dimensions)
-                .map(<[f32]>::to_vec);
-        }
+        out[document_of(remote, *id, documents)?] = row_vector(&dense, row, dimensions);
     }
     Ok(out)
+}
+
+/// The document an `id` column value names, checked against the manifest's
+/// count: a row outside it is a damaged collection, not something to skip.
+fn document_of(remote: &Remote, id: i64, documents: usize) -> Result<usize> {
+    usize::try_from(id)
+        .ok()
+        .filter(|&d| d < documents)
+        .ok_or_else(|| remote.error(format!("document id {id} is out of range")))
+}
+
+/// Row `row`'s vector in a flat `dense` column.
+fn row_vector(dense: &[f32], row: usize, dimensions: usize) -> Option<Vec<f32>> {
+    dense
+        .get(row * dimensions..(row + 1) * dimensions)
+        .map(<[f32]>::to_vec)
 }
 
 /// The papers of the live generation, in document order, with their
@@ -550,16 +562,10 @@ pub(crate) fn papers(
     let mut papers: Vec<Option<Paper>> = vec![None; documents];
     let mut vectors: Vec<Vec<f32>> = vec![Vec::new(); if with_vectors { documents } else { 0 }];
     for (row, (id, record)) in ids.iter().zip(&records).enumerate() {
-        let doc = usize::try_from(*id)
-            .ok()
-            .filter(|&d| d < documents)
-            .ok_or_else(|| remote.error(format!("document id {id} is out of range")))?;
+        let doc = document_of(remote, *id, documents)?;
         papers[doc] = Some(serde_json::from_str(record)?);
         if with_vectors {
-            vectors[doc] = dense
-                .get(row * dimensions..(row + 1) * dimensions)
-                .map(<[f32]>::to_vec)
-                .unwrap_or_default();
+            vectors[doc] = row_vector(&dense, row, dimensions).unwrap_or_default();
         }
     }
     let papers = papers
