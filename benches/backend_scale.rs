@@ -114,7 +114,7 @@ fn card() -> ModelCard {
         variant: "unit vectors around cluster centres".into(),
         dimensions: DIM,
         onnx_sha256: String::new(),
-        max_tokens: 256,
+        max_tokens: 512,
         pooling: "mean".into(),
     }
 }

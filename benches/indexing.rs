@@ -4,6 +4,9 @@
 //! - `embed_unsorted`: `Embedder::embed` on all texts in their file order;
 //! - `embed_engine_batches`: the engine's embedding step alone
 //!   (`engine::embed_with_progress`: length-sorted chunks of batches);
+//! - `embed_engine_batches_cut_at_256`: the same with texts cut at a
+//!   query's 256 word pieces (how papers were read before 512), so the
+//!   cost of reading whole abstracts is a ratio within one run;
 //! - `full_build`: `engine::build` into a fresh directory (model load,
 //!   parse, embed, tantivy, hnsw, manifest and checksums, generation swap);
 //! - `rebuild_reusing_vectors`: `engine::build` over an existing index of
@@ -22,7 +25,7 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use mmsearch::Events;
 use mmsearch::collection::Collection;
-use mmsearch::embed::{self, Embedder};
+use mmsearch::embed::{self, Embedder, Role};
 use mmsearch::index::build as engine;
 use mmsearch::index::store::IndexDir;
 use mmsearch::paper::Paper;
@@ -37,7 +40,7 @@ fn bench_indexing(c: &mut Criterion) {
     let texts: Vec<String> = papers.iter().map(Paper::embedding_text).collect();
     let models = embed::locate_models_dir(None).expect("models found (run models/fetch)");
     // Loaded as the engine loads it for a build (weight prepacking on).
-    let mut embedder = Embedder::load(&models, false).expect("model loaded");
+    let mut embedder = Embedder::load(&models, Role::Paper).expect("model loaded");
     eprintln!(
         "mmsearch bench: {} {} texts, mean {} characters",
         texts.len(),
@@ -61,6 +64,20 @@ fn bench_indexing(c: &mut Criterion) {
             )
         })
     });
+
+    // The same step with texts cut where a query is (256 word pieces), as
+    // papers were embedded before they were read to 512: the baseline of
+    // what reading the whole abstract costs.
+    let mut short_embedder = Embedder::load(&models, Role::Query).expect("model loaded");
+    group.bench_function("embed_engine_batches_cut_at_256", |b| {
+        b.iter(|| {
+            black_box(
+                engine::embed_with_progress(&mut short_embedder, &texts, &Events::none())
+                    .expect("embedded"),
+            )
+        })
+    });
+    drop(short_embedder);
 
     group.bench_function("full_build", |b| {
         b.iter_batched(

@@ -132,9 +132,20 @@ fn bench_queries(c: &mut Criterion) {
         ..SearchOptions::default()
     };
     // Legs and fusion only (vector given), where the levers differ; the
-    // query embedding is the same for all three.
+    // query embedding is the same for all four.
+    // The default without word feedback: the baseline of its cost (a
+    // second BM25 search over the fed-back words, their papers' cosines).
+    let without_words = SearchOptions {
+        word_feedback: None,
+        ..SearchOptions::default()
+    };
     for (name, list, options) in [
         ("default_given_vector", &queries, &default),
+        (
+            "default_without_word_feedback_given_vector",
+            &queries,
+            &without_words,
+        ),
         ("default_quoted_given_vector", &quoted, &default),
         ("default_with_feedback_given_vector", &queries, &feedback),
     ] {

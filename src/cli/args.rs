@@ -18,6 +18,7 @@ use crate::search::engine::{self, Engine, EngineConfig, Mode, SearchOptions};
 use crate::search::feedback::Feedback;
 use crate::search::filter::Filter;
 use crate::search::fusion::{DEFAULT_ALPHA, DEFAULT_BOUNDED_ALPHA, Fusion};
+use crate::search::word_feedback::WordFeedback;
 use crate::write::ExportFormat;
 
 #[derive(Debug, Parser)]
@@ -151,6 +152,22 @@ pub(super) struct EvalArgs {
     /// [default: as search does].
     #[arg(long, value_name = "K:WEIGHT|off", value_parser = parse_feedback)]
     pub(super) feedback: Option<FeedbackSetting>,
+    /// Word feedback for the default run (bounded fusion): the words of the first PAPERS
+    /// fused results, WORDS of them, searched with a KEEP / (1 - KEEP) split of the keyword
+    /// part; `off` fuses without [default: as search does].
+    #[arg(long, value_name = "PAPERS:WORDS:KEEP|off", value_parser = parse_word_feedback)]
+    pub(super) word_feedback: Option<WordFeedbackSetting>,
+}
+
+/// A `--word-feedback` value: the feedback, or none (`off`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WordFeedbackSetting(pub(super) Option<WordFeedback>);
+
+pub(super) fn parse_word_feedback(s: &str) -> std::result::Result<WordFeedbackSetting, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(WordFeedbackSetting(None));
+    }
+    s.parse().map(|f| WordFeedbackSetting(Some(f)))
 }
 
 /// A `--feedback` value: the feedback, or none (`off`).

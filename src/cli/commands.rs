@@ -468,10 +468,14 @@ pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
     let feedback = args
         .feedback
         .map_or(crate::search::feedback::DEFAULT_FEEDBACK, |f| f.0);
+    let word_feedback = args
+        .word_feedback
+        .map_or(crate::search::word_feedback::DEFAULT_WORD_FEEDBACK, |f| f.0);
     let mut fusion = FusionParams {
         rrf_k: args.rrf_k.unwrap_or(default_k),
         alpha: args.alpha,
         feedback,
+        word_feedback,
     };
     let tuning = if args.tune {
         let mut train_legs = Vec::new();
@@ -491,11 +495,12 @@ pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
                 legs,
             })
             .collect();
-        let tuning = eval::tune(&train_sets)?;
+        let tuning = eval::tune(&train_sets, word_feedback)?;
         fusion = FusionParams {
             rrf_k: tuning.rrf_k,
             alpha: tuning.alpha,
             feedback,
+            word_feedback,
         };
         Some(tuning)
     } else {
@@ -535,6 +540,7 @@ pub(super) fn eval(args: &EvalArgs, global: &GlobalArgs) -> Result<()> {
                     default_run: eval::DEFAULT_RUN,
                     default_fusion: default,
                     feedback,
+                    word_feedback,
                     tuning: tuning.clone(),
                     sets: reports,
                 },

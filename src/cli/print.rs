@@ -59,6 +59,27 @@ fn write_table(out: &mut impl Write, results: &Results<'_>, color: bool) -> std:
     if results.hits.is_empty() {
         writeln!(out, "no papers found")?;
     }
+    // Word feedback is one per query: its words are said once, above the hits.
+    let words_fed_back = results
+        .hits
+        .iter()
+        .find_map(|h| h.explain.as_ref()?.word_feedback.as_ref());
+    if let Some(fb) = words_fed_back {
+        let words: Vec<String> = fb
+            .used
+            .words
+            .iter()
+            .map(|(word, weight)| format!("{word} {weight:.2}"))
+            .collect();
+        writeln!(
+            out,
+            "word feedback from the first {} results (keyword part {:.2} query, {:.2} these words): {}",
+            fb.used.from_papers,
+            fb.used.keep,
+            1.0 - fb.used.keep,
+            words.join(", ")
+        )?;
+    }
     for (i, hit) in results.hits.iter().enumerate() {
         let p = hit.hit.paper;
         writeln!(out, "{:>2}. {}", i + 1, p.title)?;
@@ -112,9 +133,17 @@ fn explain_line(e: &Explain) -> String {
         ),
         None => leg("semantic", "cosine", &e.semantic),
     };
+    let keyword = match &e.word_feedback {
+        Some(fb) => format!(
+            "{} · {}",
+            leg("keyword", "BM25", &e.keyword),
+            leg("feedback words", "BM25", &fb.leg)
+        ),
+        None => leg("keyword", "BM25", &e.keyword),
+    };
     format!(
         "{} · {} · {}: {}{}",
-        leg("keyword", "BM25", &e.keyword),
+        keyword,
         semantic,
         e.fusion.method,
         e.fusion.formula,

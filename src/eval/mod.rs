@@ -15,6 +15,7 @@ use crate::events::{Event, Events, Task};
 use crate::search::engine::{DEFAULT_DEPTH, Engine, Legs, Mode, SearchOptions};
 use crate::search::feedback::Feedback;
 use crate::search::fusion::Fusion;
+use crate::search::word_feedback::WordFeedback;
 use metrics::{Run, Scores};
 
 pub mod metrics;
@@ -54,11 +55,18 @@ pub(crate) const RUN_NAMES: [&str; 5] = [
 pub(crate) const DEFAULT_RUN: &str = "default";
 
 /// The configurations of [`RUN_NAMES`]: RRF at `rrf_k`, linear at `alpha`,
-/// and `default` fusing as the default does.
-pub(crate) fn standard_variants(rrf_k: f64, alpha: f64, default: Fusion) -> Vec<Variant> {
+/// and `default` fusing as the default does, with `word_feedback` (which
+/// only bounded fusion uses).
+pub(crate) fn standard_variants(
+    rrf_k: f64,
+    alpha: f64,
+    default: Fusion,
+    word_feedback: Option<WordFeedback>,
+) -> Vec<Variant> {
     let base = SearchOptions {
         limit: EVAL_DEPTH,
         depth: DEFAULT_DEPTH.max(EVAL_DEPTH),
+        word_feedback,
         ..SearchOptions::default()
     };
     let hybrid = |fusion| SearchOptions {
@@ -235,6 +243,8 @@ pub(crate) struct FusionParams {
     pub alpha: f64,
     /// The pseudo-relevance feedback every run's semantic leg used.
     pub feedback: Option<Feedback>,
+    /// The word feedback bounded fusion (the default run) used.
+    pub word_feedback: Option<WordFeedback>,
 }
 
 /// Evaluates the standard variants (`default` fusing as `default` says);
@@ -258,7 +268,7 @@ pub(crate) fn evaluate(
         .map(|c| (c, judgments.category(c)))
         .collect();
     let mut categories: BTreeMap<String, CategoryReport> = BTreeMap::new();
-    for variant in standard_variants(fusion.rrf_k, fusion.alpha, default) {
+    for variant in standard_variants(fusion.rrf_k, fusion.alpha, default, fusion.word_feedback) {
         let run = run_variant(engine, legs, &variant.options)?;
         let (scores, n) = metrics::evaluate(&run, &judgments.qrels);
         queries = n;
@@ -355,6 +365,8 @@ pub(crate) struct MultiReport {
     pub default_fusion: Fusion,
     /// The pseudo-relevance feedback every run's semantic leg used.
     pub feedback: Option<Feedback>,
+    /// The word feedback the default run used.
+    pub word_feedback: Option<WordFeedback>,
     /// Parameters picked on the train splits of the sets that have one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuning: Option<Tuning>,
@@ -437,8 +449,12 @@ pub(crate) fn write_summary(
     };
     writeln!(
         out,
-        "nDCG@10 on every set (default * = {}; hybrid-rrf k={}, hybrid-linear alpha={}; semantic feedback {})",
+        "nDCG@10 on every set (default * = {}, word feedback {}; hybrid-rrf k={}, hybrid-linear alpha={}; semantic feedback {})",
         fusion_label(first.default_fusion),
+        first
+            .fusion
+            .word_feedback
+            .map_or("off".to_string(), |f| f.to_string()),
         first.fusion.rrf_k,
         first.fusion.alpha,
         first

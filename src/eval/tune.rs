@@ -11,6 +11,7 @@ use super::{EVAL_DEPTH, run_variant};
 use crate::error::{Error, Result};
 use crate::search::engine::{Engine, Legs, Mode, SearchOptions};
 use crate::search::fusion::Fusion;
+use crate::search::word_feedback::WordFeedback;
 
 /// One set's train split, with both legs computed for its queries.
 pub struct TrainSet<'a> {
@@ -87,12 +88,14 @@ pub fn alpha_grid() -> Vec<f64> {
 pub(crate) fn choose(
     sets: &[TrainSet<'_>],
     values: &[f64],
+    word_feedback: Option<WordFeedback>,
     fusion: impl Fn(f64) -> Fusion,
 ) -> Result<Choice> {
     let base = SearchOptions {
         limit: EVAL_DEPTH,
         depth: EVAL_DEPTH,
         mode: Mode::Hybrid,
+        word_feedback,
         ..SearchOptions::default()
     };
     let mut grid = Vec::new();
@@ -139,16 +142,19 @@ pub(crate) fn choose(
     })
 }
 
-/// Picks RRF k and linear alpha by the mean nDCG@10 over the train splits.
-pub fn tune(sets: &[TrainSet<'_>]) -> Result<Tuning> {
+/// Picks RRF k and linear alpha by the mean nDCG@10 over the train splits
+/// (bounded fusion with `word_feedback`).
+pub fn tune(sets: &[TrainSet<'_>], word_feedback: Option<WordFeedback>) -> Result<Tuning> {
     if sets.is_empty() {
         return Err(Error::Usage(
             "no set has a train split to tune on (qrels/train.tsv)".into(),
         ));
     }
-    let rrf = choose(sets, RRF_K_GRID, |k| Fusion::Rrf { k })?;
-    let linear = choose(sets, &alpha_grid(), |alpha| Fusion::Linear { alpha })?;
-    let bounded = choose(sets, &alpha_grid(), |alpha| Fusion::Bounded { alpha })?;
+    let rrf = choose(sets, RRF_K_GRID, None, |k| Fusion::Rrf { k })?;
+    let linear = choose(sets, &alpha_grid(), None, |alpha| Fusion::Linear { alpha })?;
+    let bounded = choose(sets, &alpha_grid(), word_feedback, |alpha| {
+        Fusion::Bounded { alpha }
+    })?;
     Ok(Tuning {
         split: sets[0].judgments.split.clone(),
         sets: sets

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::store::{IndexDir, WriteLock};
 use crate::collection::{Collection, MergeNote, SourceReport, Sources};
-use crate::embed::{self, Embedder, ModelCard};
+use crate::embed::{self, Embedder, ModelCard, Role};
 use crate::error::Result;
 use crate::events::{Event, Events, Task};
 use crate::paper::Paper;
@@ -137,7 +137,7 @@ pub(crate) fn prepare(
     let mut vectors: Vec<Option<Vec<f32>>> = texts.iter().map(|t| known.remove(t)).collect();
     let missing: Vec<usize> = (0..texts.len()).filter(|&i| vectors[i].is_none()).collect();
     if !missing.is_empty() {
-        let mut embedder = Embedder::load(models_dir, false)?;
+        let mut embedder = Embedder::load(models_dir, Role::Paper)?;
         let new_texts: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
         for (&i, v) in missing
             .iter()

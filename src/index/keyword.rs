@@ -572,6 +572,54 @@ impl KeywordIndex {
         self.collect(&BooleanQuery::new(clauses), limit)
     }
 
+    /// The words of `text` as title and abstract analyse them (both use
+    /// `TEXT_ANALYZER`), in order, repeats kept.
+    pub fn analysed_words(&self, text: &str) -> Result<Vec<String>> {
+        let abstract_field = field(&self.schema, "abstract")?;
+        let mut analyzer = self.index.tokenizer_for_field(abstract_field)?;
+        let mut stream = analyzer.token_stream(text);
+        let mut words = Vec::new();
+        while stream.advance() {
+            words.push(stream.token().text.clone());
+        }
+        Ok(words)
+    }
+
+    /// BM25 of weighted analysed `words` over title and abstract, each
+    /// field at its search boost, best `limit` first; and the highest score
+    /// they could give (every present word at saturation, as `bound`).
+    pub fn search_words(
+        &self,
+        words: &[(String, f32)],
+        limit: usize,
+    ) -> Result<(Vec<Scored>, f32)> {
+        let searcher = self.reader.searcher();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut bound = 0.0f32;
+        for spec in SEARCH_FIELDS
+            .iter()
+            .filter(|s| matches!(s.name, "title" | "abstract"))
+        {
+            let field = field(&self.schema, spec.name)?;
+            for (word, weight) in words.iter().take(MAX_QUERY_TERMS) {
+                let term = Term::from_field_text(field, word);
+                if searcher.doc_freq(&term)? == 0 {
+                    continue;
+                }
+                let boost = spec.boost * weight;
+                let weight =
+                    tantivy::query::Bm25Weight::for_terms(&searcher, std::slice::from_ref(&term))?;
+                bound += weight.boost_by(boost).max_score();
+                let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+            }
+        }
+        if clauses.is_empty() {
+            return Ok((Vec::new(), 0.0));
+        }
+        Ok((self.collect(&BooleanQuery::new(clauses), limit)?, bound))
+    }
+
     /// The best passage of `text` with the query's words highlighted, or
     /// `None` when no query word occurs in it.
     pub fn snippet(&self, query: &str, text: &str, max_chars: usize) -> Result<Option<Snippet>> {
@@ -635,6 +683,14 @@ impl super::KeywordLeg for KeywordIndex {
 
     fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<super::Ranked> {
         KeywordIndex::more_like_this(self, texts, limit)
+    }
+
+    fn analysed_words(&self, text: &str) -> Result<Option<Vec<String>>> {
+        KeywordIndex::analysed_words(self, text).map(Some)
+    }
+
+    fn search_words(&self, words: &[(String, f32)], limit: usize) -> Result<(super::Ranked, f32)> {
+        KeywordIndex::search_words(self, words, limit)
     }
 
     fn snippet(&self, query: &str, text: &str, max_chars: usize) -> Result<Option<Snippet>> {

@@ -51,6 +51,22 @@ pub trait KeywordLeg: Send + Sync {
     }
     /// Documents whose text is like `texts` (for `similar`).
     fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<Ranked>;
+    /// The words of `text` as title and abstract are analysed, in order,
+    /// repeats kept (word feedback counts them); `None` on a backend whose
+    /// analyser mmsearch cannot run (Milvus), where search then goes without
+    /// word feedback.
+    fn analysed_words(&self, text: &str) -> Result<Option<Vec<String>>> {
+        let _ = text;
+        Ok(None)
+    }
+    /// The best `limit` documents for analysed `words` (each with its
+    /// weight) as BM25 over title and abstract with their boosts, and the
+    /// highest score they could give (as `bound`). Only called with words
+    /// from `analysed_words`.
+    fn search_words(&self, words: &[(String, f32)], limit: usize) -> Result<(Ranked, f32)> {
+        let _ = (words, limit);
+        Ok((Vec::new(), 0.0))
+    }
     /// The best passage of `text` with the query's words highlighted, or
     /// `None` when none occurs.
     fn snippet(

@@ -9,9 +9,10 @@ use super::feedback::{self, DEFAULT_FEEDBACK, Feedback};
 use super::filter::Filter;
 use super::fusion::{self, Fused, Fusion};
 use super::results::{Hit, ResultHit, Results, Snippet, readable_abstract};
+use super::word_feedback::{self, DEFAULT_WORD_FEEDBACK, WordFeedback, WordsUsed};
 use crate::collection::Sources;
 use crate::config::DEFAULT_LIMIT;
-use crate::embed::{self, Embedder};
+use crate::embed::{self, Embedder, Role};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::index::build::build_locked;
@@ -36,6 +37,9 @@ pub struct SearchOptions {
     pub filter: Filter,
     /// Pseudo-relevance feedback for the semantic leg (`feedback`), if any.
     pub feedback: Option<Feedback>,
+    /// Word feedback from the fused results into the keyword part
+    /// (`word_feedback`; bounded hybrid fusion only), if any.
+    pub word_feedback: Option<WordFeedback>,
 }
 
 /// Candidates per leg: enough for Recall@100 and for fusion to reorder.
@@ -50,6 +54,7 @@ impl Default for SearchOptions {
             depth: DEFAULT_DEPTH,
             filter: Filter::default(),
             feedback: DEFAULT_FEEDBACK,
+            word_feedback: DEFAULT_WORD_FEEDBACK,
         }
     }
 }
@@ -225,7 +230,7 @@ impl Engine {
                 .models_dir
                 .as_deref()
                 .ok_or_else(|| Error::Model("embedding model not found".into()))?;
-            *slot = Some(Embedder::load(dir, true)?);
+            *slot = Some(Embedder::load(dir, Role::Query)?);
         }
         match slot.as_mut() {
             Some(embedder) => embedder.embed_one(query),
@@ -296,8 +301,8 @@ impl Engine {
                 .search_where(v, &options.filter, allowed, depth),
             None => self.vectors.search(v, depth),
         };
-        let (semantic, keyword_cosines) = match (options.mode, vector) {
-            (Mode::Keyword, _) => (Vec::new(), Vec::new()),
+        let (semantic, keyword_cosines, searched_with) = match (options.mode, vector) {
+            (Mode::Keyword, _) => (Vec::new(), Vec::new(), None),
             (mode, Some(v)) => {
                 let first = vector_search(v)?;
                 let moved = options
@@ -311,13 +316,13 @@ impl Engine {
                 // (on Milvus this is a round trip).
                 let needs_cosines =
                     mode == Mode::Hybrid && matches!(options.fusion, Fusion::Bounded { .. });
+                let searched_with = moved.unwrap_or_else(|| v.to_vec());
                 let cosines = if needs_cosines {
-                    let searched_with = moved.as_deref().unwrap_or(v);
-                    self.cosines_beyond(&keyword, &semantic, searched_with)?
+                    self.cosines_beyond(&keyword, &semantic, &searched_with)?
                 } else {
                     Vec::new()
                 };
-                (semantic, cosines)
+                (semantic, cosines, Some(searched_with))
             }
             (_, None) => return Err(Error::Usage("this mode needs a query embedding".into())),
         };
@@ -338,6 +343,8 @@ impl Engine {
             Mode::Hybrid | Mode::Keyword => self.keyword.bound(query)?,
         };
         Ok(Legs {
+            query: query.to_string(),
+            searched_with,
             keyword,
             semantic,
             keyword_cosines,
@@ -374,14 +381,57 @@ impl Engine {
     }
 
     /// Fuses the legs as `options` say and puts exact lookups first, then
-    /// the papers of the author the query names (`author`).
+    /// the papers of the author the query names (`author`). With word
+    /// feedback (bounded hybrid fusion) the first papers of that ranking
+    /// give the words of a second keyword search, and the legs are fused
+    /// again with it (`word_feedback`).
     pub fn rank(&self, legs: &Legs, options: &SearchOptions) -> Result<Vec<Hit<'_>>> {
+        let first = self.fuse(legs, options, None);
+        let found = self.feedback_words(legs, options, &first)?;
+        let ranked = match &found {
+            Some(found) => self.fuse(legs, options, Some(found)),
+            None => first,
+        };
         let completes = options.mode == Mode::Hybrid
             && matches!(options.fusion, Fusion::Bounded { .. })
-            && !legs.keyword_cosines.is_empty();
+            && (!legs.keyword_cosines.is_empty()
+                || found.as_ref().is_some_and(|f| !f.cosines.is_empty()));
         // Past this rank a paper's cosine was computed for fusion, not
         // returned by the semantic leg (the explanation says so).
         let semantic_depth = completes.then_some(legs.semantic.len());
+        let used = found.map(|f| std::sync::Arc::new(f.used));
+        let authored = self.authored(legs, options);
+        ranked
+            .into_iter()
+            .take(options.limit)
+            .map(|f| {
+                let exact = legs.exact.contains(&f.doc);
+                let author = authored.contains(&f.doc);
+                let mut hit = self.hit(f, exact, author, semantic_depth)?;
+                hit.word_feedback = used.clone();
+                Ok(hit)
+            })
+            .collect()
+    }
+
+    /// The named author's papers, which hybrid search ranks first (after
+    /// exact lookups).
+    fn authored<'l>(&self, legs: &'l Legs, options: &SearchOptions) -> &'l [DocId] {
+        match options.mode {
+            Mode::Hybrid => &legs.authored,
+            Mode::Keyword | Mode::Semantic => &[],
+        }
+    }
+
+    /// The whole fused ranking (before the limit), with the word-feedback
+    /// search as a third leg when `words` is given; exact lookups and the
+    /// named author's papers first.
+    fn fuse(
+        &self,
+        legs: &Legs,
+        options: &SearchOptions,
+        words: Option<&FeedbackWords>,
+    ) -> Vec<Fused> {
         let mut ranked = match options.mode {
             Mode::Keyword => fusion::fuse(&legs.keyword, &[], Fusion::Linear { alpha: 0.0 }),
             Mode::Semantic => fusion::fuse(&[], &legs.semantic, Fusion::Linear { alpha: 1.0 }),
@@ -390,13 +440,33 @@ impl Engine {
                 // real cosine; RRF and min-max fusion stay on the leg's own
                 // ranking (a rank past its depth is not known).
                 let completed: Ranked;
-                let semantic = if completes {
-                    completed = [&legs.semantic[..], &legs.keyword_cosines[..]].concat();
-                    &completed
-                } else {
-                    &legs.semantic
+                let semantic = match (options.fusion, words) {
+                    (Fusion::Bounded { .. }, _) => {
+                        let extra = words.map_or(&[][..], |w| &w.cosines[..]);
+                        completed = [&legs.semantic[..], &legs.keyword_cosines[..], extra].concat();
+                        &completed
+                    }
+                    _ => &legs.semantic,
                 };
-                fusion::fuse_bounded(&legs.keyword, semantic, legs.keyword_bound, options.fusion)
+                match (options.fusion, words) {
+                    (Fusion::Bounded { alpha }, Some(words)) => fusion::fuse_with_words(
+                        &legs.keyword,
+                        semantic,
+                        legs.keyword_bound,
+                        fusion::WordsLeg {
+                            ranked: &words.ranked,
+                            bound: words.used.bound,
+                            keep: words.used.keep,
+                        },
+                        alpha,
+                    ),
+                    _ => fusion::fuse_bounded(
+                        &legs.keyword,
+                        semantic,
+                        legs.keyword_bound,
+                        options.fusion,
+                    ),
+                }
             }
         };
         // Single-leg scores are the leg's own (BM25 or cosine), not normalised.
@@ -407,10 +477,7 @@ impl Engine {
         }
         // Exact lookups win, then the named author's papers: they move to
         // the front, keeping their fused order; one that no leg returned is added.
-        let authored: &[DocId] = match options.mode {
-            Mode::Hybrid => &legs.authored,
-            Mode::Keyword | Mode::Semantic => &[],
-        };
+        let authored = self.authored(legs, options);
         for &doc in legs.exact.iter().chain(authored) {
             if !ranked.iter().any(|f| f.doc == doc) {
                 ranked.push(Fused {
@@ -421,14 +488,89 @@ impl Engine {
         }
         ranked.sort_by_key(|f| (!legs.exact.contains(&f.doc), !authored.contains(&f.doc)));
         ranked
-            .into_iter()
-            .take(options.limit)
-            .map(|f| {
-                let exact = legs.exact.contains(&f.doc);
-                let author = authored.contains(&f.doc);
-                self.hit(f, exact, author, semantic_depth)
-            })
-            .collect()
+    }
+
+    /// Word feedback for a hybrid, bounded search: the words of the first
+    /// papers of `first` that the query lacks, what they find (within the
+    /// filter), and the cosine of each paper they find that no leg scored.
+    /// `None` when there is no feedback to give (turned off, another fusion,
+    /// `similar`, a backend that cannot analyse words, no words left).
+    fn feedback_words(
+        &self,
+        legs: &Legs,
+        options: &SearchOptions,
+        first: &[Fused],
+    ) -> Result<Option<FeedbackWords>> {
+        let (Some(feedback), Some(vector), Mode::Hybrid, Fusion::Bounded { .. }) = (
+            options.word_feedback,
+            legs.searched_with.as_deref(),
+            options.mode,
+            options.fusion,
+        ) else {
+            return Ok(None);
+        };
+        if legs.query.is_empty() {
+            return Ok(None);
+        }
+        let Some(query_words) = self.keyword.analysed_words(&legs.query)? else {
+            return Ok(None);
+        };
+        let query_words: std::collections::HashSet<String> = query_words.into_iter().collect();
+        let mut first_words = Vec::new();
+        for f in first.iter().take(feedback.papers) {
+            let paper = self.papers.get(f.doc).ok_or_else(|| {
+                Error::Internal(format!("document {} is not in the collection", f.doc))
+            })?;
+            let mut words = self
+                .keyword
+                .analysed_words(&paper.title)?
+                .unwrap_or_default();
+            if let Some(text) = &paper.abstract_text {
+                words.extend(self.keyword.analysed_words(text)?.unwrap_or_default());
+            }
+            first_words.push(words);
+        }
+        let words = word_feedback::expansion_words(&first_words, &query_words, feedback.words);
+        if words.is_empty() {
+            return Ok(None);
+        }
+        let depth = options.depth.max(options.limit);
+        let (ranked, bound) = match self.allowed(&options.filter) {
+            Some(allowed) => {
+                let (mut ranked, bound) = self.keyword.search_words(&words, self.papers.len())?;
+                ranked.retain(|(doc, _)| allowed.binary_search(doc).is_ok());
+                ranked.truncate(depth);
+                (ranked, bound)
+            }
+            None => self.keyword.search_words(&words, depth)?,
+        };
+        let scored: std::collections::HashSet<DocId> = legs
+            .semantic
+            .iter()
+            .chain(&legs.keyword_cosines)
+            .map(|&(doc, _)| doc)
+            .collect();
+        let missing: Vec<DocId> = ranked
+            .iter()
+            .map(|&(doc, _)| doc)
+            .filter(|doc| !scored.contains(doc))
+            .collect();
+        let mut cosines = if missing.is_empty() {
+            Vec::new()
+        } else {
+            self.vectors.cosines(vector, &missing)?
+        };
+        cosines.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(Some(FeedbackWords {
+            used: WordsUsed {
+                words,
+                bound,
+                keep: feedback.keep,
+                from_papers: first.len().min(feedback.papers),
+            },
+            ranked,
+            cosines,
+        }))
     }
 
     fn hit(
@@ -447,6 +589,7 @@ impl Engine {
             exact,
             author,
             semantic_depth,
+            word_feedback: None,
         })
     }
 
@@ -526,10 +669,7 @@ impl Engine {
         Ok(Legs {
             keyword,
             semantic,
-            keyword_cosines: Vec::new(),
-            exact: Vec::new(),
-            authored: Vec::new(),
-            keyword_bound: 0.0,
+            ..Legs::default()
         })
     }
 
@@ -580,6 +720,16 @@ impl Engine {
     }
 }
 
+/// What word feedback searched and found for one query.
+struct FeedbackWords {
+    /// The words, their bound and share.
+    used: WordsUsed,
+    /// What they found, best first.
+    ranked: Ranked,
+    /// The cosine of each paper they found that no leg had scored.
+    cosines: Ranked,
+}
+
 /// Length of a snippet in a result list.
 pub(crate) const SNIPPET_CHARS: usize = 160;
 
@@ -587,6 +737,12 @@ pub(crate) const SNIPPET_CHARS: usize = 160;
 /// the query names exactly.
 #[derive(Debug, Clone, Default)]
 pub struct Legs {
+    /// The query's text (empty for `similar`): word feedback leaves its
+    /// words out.
+    pub query: String,
+    /// The vector the semantic leg searched with (after its feedback), when
+    /// it searched: word feedback's new candidates get their cosine to it.
+    pub searched_with: Option<Vec<f32>>,
     /// The keyword leg's ranking.
     pub keyword: Ranked,
     /// The semantic leg's ranking.
@@ -642,10 +798,12 @@ mod tests {
         let engine = Engine::open(&config, &Sources::shipped(), Mode::Hybrid).expect("built");
         let query = "pruning visual tokens in video language models";
         let vector = engine.embed_query(query).expect("embedded");
+        // Bounded fusion of the two legs alone (word feedback, below).
         let options = SearchOptions {
             mode: Mode::Hybrid,
             limit: 5,
             depth: 5,
+            word_feedback: None,
             ..SearchOptions::default()
         };
         let legs = engine.legs(query, Some(&vector), &options).expect("legs");
@@ -695,6 +853,45 @@ mod tests {
             }
         }
         assert_eq!(keyword_only, legs.keyword_cosines.len());
+
+        // With word feedback (the default) a paper that only the fed-back
+        // words found gets its cosine too, and the three parts are each
+        // leg's score over its bound, adding up to the score.
+        let fed = SearchOptions {
+            word_feedback: DEFAULT_WORD_FEEDBACK,
+            ..all
+        };
+        let feedback = fed.word_feedback.expect("on by default");
+        let hits = engine.rank(&legs, &fed).expect("ranked");
+        let used = hits[0].word_feedback.clone().expect("words fed back");
+        let query_words = engine
+            .keyword
+            .analysed_words(query)
+            .expect("analysed")
+            .expect("the local index analyses");
+        assert!(
+            used.words.iter().all(|(w, _)| !query_words.contains(w)),
+            "{used:?}"
+        );
+        let mut words_only = 0;
+        for hit in &hits {
+            let r = &hit.ranking;
+            let cosine = f64::from(r.semantic_score.expect("every fused paper has a cosine"));
+            let bm25 = f64::from(r.keyword_score.unwrap_or(0.0));
+            let fed_back = f64::from(r.feedback_score.unwrap_or(0.0));
+            let expected = alpha * cosine
+                + (1.0 - alpha)
+                    * (feedback.keep * (bm25 / bound).min(1.0)
+                        + (1.0 - feedback.keep) * (fed_back / f64::from(used.bound)).min(1.0));
+            assert!((r.score - expected).abs() < 1e-6, "{r:?}");
+            let parts = r.semantic_part + r.keyword_part + r.feedback_part;
+            assert!((parts - r.score).abs() < 1e-9, "{r:?}");
+            words_only += usize::from(r.keyword_rank.is_none() && r.feedback_rank.is_some());
+        }
+        assert!(
+            words_only > 0,
+            "the fed-back words found no paper of their own"
+        );
     }
 
     /// Index-format compatibility: an index this version builds is read

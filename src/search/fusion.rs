@@ -79,10 +79,16 @@ pub struct Fused {
     pub keyword_score: Option<f32>,
     /// The semantic leg's own score (cosine).
     pub semantic_score: Option<f32>,
-    /// `score == keyword_part + semantic_part`.
+    /// `score == keyword_part + semantic_part + feedback_part`.
     pub keyword_part: f64,
     /// What the semantic leg added to `score`.
     pub semantic_part: f64,
+    /// 1-based rank in the word-feedback search, if it had the document.
+    pub feedback_rank: Option<usize>,
+    /// The word-feedback search's own score (BM25 of the feedback words).
+    pub feedback_score: Option<f32>,
+    /// What the word-feedback search added to `score` (0 without it).
+    pub feedback_part: f64,
 }
 
 /// One leg handed to [`fuse_legs`]: its best-first `(document, score)` list,
@@ -238,11 +244,59 @@ pub fn fuse_bounded(
             norm: semantic_norm,
         },
     ];
-    fuse_legs(&legs, method)
+    named(fuse_legs(&legs, method))
+}
+
+/// The feedback words' search, as [`fuse_with_words`] takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct WordsLeg<'a> {
+    /// Their BM25 ranking, best first.
+    pub ranked: &'a [(usize, f32)],
+    /// The highest BM25 they could give.
+    pub bound: f32,
+    /// The share of the keyword part the query's own BM25 keeps.
+    pub keep: f64,
+}
+
+/// Bounded fusion with word feedback: `alpha * cosine + (1 - alpha) *
+/// (keep * BM25 / bound + (1 - keep) * words' BM25 / words' bound)`, three
+/// legs of [`fuse_legs`]; a paper only the words found gets its part of
+/// the keyword share (and, given in `semantic`, its cosine).
+pub fn fuse_with_words(
+    keyword: &[(usize, f32)],
+    semantic: &[(usize, f32)],
+    keyword_bound: f32,
+    words: WordsLeg<'_>,
+    alpha: f64,
+) -> Vec<Fused> {
+    let legs = [
+        WeightedLeg {
+            ranked: keyword,
+            weight: (1.0 - alpha) * words.keep,
+            norm: Norm::Bound(keyword_bound),
+        },
+        WeightedLeg {
+            ranked: semantic,
+            weight: alpha,
+            norm: Norm::Bound(1.0),
+        },
+        WeightedLeg {
+            ranked: words.ranked,
+            weight: (1.0 - alpha) * (1.0 - words.keep),
+            norm: Norm::Bound(words.bound),
+        },
+    ];
+    named(fuse_legs(&legs, Method::Linear))
+}
+
+/// Names the legs of a fused ranking: keyword, semantic, then (when there
+/// is a third) the word-feedback search.
+fn named(fused: Vec<FusedN>) -> Vec<Fused> {
+    fused
         .into_iter()
         .map(|f| {
             let leg = |i: usize| f.legs.get(i).copied().flatten();
-            let (k, s) = (leg(0), leg(1));
+            let (k, s, w) = (leg(0), leg(1), leg(2));
             Fused {
                 doc: f.doc,
                 score: f.score,
@@ -252,6 +306,9 @@ pub fn fuse_bounded(
                 semantic_score: s.map(|e| e.score),
                 keyword_part: k.map_or(0.0, |e| e.part),
                 semantic_part: s.map_or(0.0, |e| e.part),
+                feedback_rank: w.map(|e| e.rank),
+                feedback_score: w.map(|e| e.score),
+                feedback_part: w.map_or(0.0, |e| e.part),
             }
         })
         .collect()
@@ -375,6 +432,38 @@ mod tests {
         // A score above the bound counts as 1, never more.
         let f = fuse_bounded(&[(1, 20.0)], &[], 10.0, Fusion::Bounded { alpha: 0.5 });
         assert!((f[0].score - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn word_feedback_takes_its_share_of_the_keyword_part_and_lifts_a_paper_only_it_found() {
+        // alpha .5, keep .8: keyword weight .4, semantic .5, words .1.
+        // keyword: doc1 5 / bound 10 = .5; semantic: doc1 .6, doc2 .7, doc3 .68;
+        // words: doc3 4 / bound 4 = 1, doc1 2 / 4 = .5.
+        // doc1 = .4·.5 + .5·.6 + .1·.5 = .55; doc2 = .35; doc3 = .34 + .1 = .44.
+        let kw = [(1, 5.0)];
+        let sem = [(2, 0.7), (3, 0.68), (1, 0.6)];
+        let words = WordsLeg {
+            ranked: &[(3, 4.0), (1, 2.0)],
+            bound: 4.0,
+            keep: 0.8,
+        };
+        let f = fuse_with_words(&kw, &sem, 10.0, words, 0.5);
+        assert_eq!(docs(&f), vec![1, 3, 2]);
+        assert!((f[0].score - 0.55).abs() < 1e-6, "{f:?}");
+        assert!((f[1].score - 0.44).abs() < 1e-6, "{f:?}");
+        assert_eq!(f[1].feedback_rank, Some(1));
+        assert!((f[1].feedback_part - 0.1).abs() < 1e-6);
+        for r in &f {
+            let parts = r.keyword_part + r.semantic_part + r.feedback_part;
+            assert!((parts - r.score).abs() < 1e-9, "{r:?}");
+        }
+        // Without the words' share (keep 1) it is bounded fusion exactly.
+        let kept = fuse_with_words(&kw, &sem, 10.0, WordsLeg { keep: 1.0, ..words }, 0.5);
+        let plain = fuse_bounded(&kw, &sem, 10.0, Fusion::Bounded { alpha: 0.5 });
+        assert_eq!(docs(&kept), docs(&plain));
+        for (a, b) in kept.iter().zip(&plain) {
+            assert!((a.score - b.score).abs() < 1e-12);
+        }
     }
 
     #[test]

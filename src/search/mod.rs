@@ -1,8 +1,9 @@
 //! Searching an opened index: `engine` runs the legs and fuses them
 //! (`fusion`, over any number of legs), `author` puts a named author's
 //! papers first, `filter` narrows by year, venue,
-//! section or author, `resolve` finds the paper a user names, and `results`
-//! is what every printer (and a server) is handed.
+//! section or author, `resolve` finds the paper a user names, `feedback`
+//! and `word_feedback` let the first hits refine the query (its vector, its
+//! words), and `results` is what every printer (and a server) is handed.
 
 pub mod author;
 pub mod engine;
@@ -11,6 +12,7 @@ pub use crate::paper::filter;
 pub mod fusion;
 pub mod resolve;
 pub mod results;
+pub mod word_feedback;
 
 use serde::Serialize;
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::Mode;
 use super::feedback::Feedback;
 use super::fusion::{Fused, Fusion};
+use super::word_feedback::WordsUsed;
 use crate::paper::{Paper, PaperView};
 
 /// One result: the paper and how it was ranked (final score, each leg's
@@ -29,6 +30,9 @@ pub struct Hit<'a> {
     /// scored papers past them (bounded fusion gives every keyword
     /// candidate its cosine); a semantic rank beyond it is such a paper's.
     pub semantic_depth: Option<usize>,
+    /// The words word feedback added to the query (shared by every hit of
+    /// the query), when it ran.
+    pub word_feedback: Option<std::sync::Arc<WordsUsed>>,
 }
 
 /// A passage with the byte ranges of highlighted words.
@@ -52,8 +56,23 @@ pub struct Explain {
     /// query vector moved toward its first hits), when it used any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub semantic_feedback: Option<Feedback>,
+    /// The words the fused results fed back into the keyword part, and
+    /// where their search had this paper, when word feedback ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub word_feedback: Option<WordFeedbackExplain>,
     /// Fusion.
     pub fusion: FusionExplain,
+}
+
+/// Word feedback as one hit's explanation shows it: the query's words and
+/// this paper's place in their search.
+#[derive(Debug, Clone, Serialize)]
+pub struct WordFeedbackExplain {
+    /// What was searched: the words, their weights, bound and share.
+    #[serde(flatten)]
+    pub used: WordsUsed,
+    /// Where their search had this paper and what it added, if it had it.
+    pub leg: Option<LegExplain>,
 }
 
 /// Where one leg had the paper and what it added.
@@ -115,6 +134,19 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion, feedback: Option<Feedb
         hit.ranking.semantic_part,
         hit.semantic_depth,
     );
+    let word_feedback = hit
+        .word_feedback
+        .as_deref()
+        .filter(|_| mode == Mode::Hybrid)
+        .map(|used| WordFeedbackExplain {
+            used: used.clone(),
+            leg: leg(
+                hit.ranking.feedback_rank,
+                hit.ranking.feedback_score,
+                hit.ranking.feedback_part,
+                None,
+            ),
+        });
     let (method, k, alpha, formula) = match (mode, fusion) {
         (Mode::Keyword, _) => (
             "keyword",
@@ -161,18 +193,22 @@ pub fn explain(hit: &Hit<'_>, mode: Mode, fusion: Fusion, feedback: Option<Feedb
             "bounded",
             None,
             Some(alpha),
-            weighted_formula(
-                hit,
-                alpha,
-                "cosine",
-                "BM25 / the best BM25 the query could give",
-            ),
+            match &word_feedback {
+                Some(words) => with_words_formula(hit, alpha, words.used.keep),
+                None => weighted_formula(
+                    hit,
+                    alpha,
+                    "cosine",
+                    "BM25 / the best BM25 the query could give",
+                ),
+            },
         ),
     };
     Explain {
         keyword,
         semantic,
         semantic_feedback: feedback.filter(|_| mode != Mode::Keyword),
+        word_feedback,
         fusion: FusionExplain {
             method,
             k,
@@ -273,6 +309,25 @@ fn weighted_formula(hit: &Hit<'_>, alpha: f64, semantic: &str, keyword: &str) ->
         unweighted(hit.ranking.semantic_part, alpha),
         1.0 - alpha,
         unweighted(hit.ranking.keyword_part, 1.0 - alpha),
+        hit.ranking.score
+    )
+}
+
+/// Bounded fusion with word feedback: `alpha × cosine + (1 − alpha) ×
+/// (keep × BM25 / bound + (1 − keep) × words' BM25 / their bound) = score`,
+/// each part before its weight.
+fn with_words_formula(hit: &Hit<'_>, alpha: f64, keep: f64) -> String {
+    let unweighted = |part: f64, weight: f64| if weight > 0.0 { part / weight } else { 0.0 };
+    let keyword = 1.0 - alpha;
+    format!(
+        "{:.2} × {:.4} (cosine) + {:.2} × ({:.2} × {:.4} (BM25 / the best BM25 the query could give) + {:.2} × {:.4} (feedback words' BM25 / the best they could give)) = {:.6}",
+        alpha,
+        unweighted(hit.ranking.semantic_part, alpha),
+        keyword,
+        keep,
+        unweighted(hit.ranking.keyword_part, keyword * keep),
+        1.0 - keep,
+        unweighted(hit.ranking.feedback_part, keyword * (1.0 - keep)),
         hit.ranking.score
     )
 }

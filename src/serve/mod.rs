@@ -20,7 +20,7 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::collection::Sources;
-use crate::embed::{self, Embedder};
+use crate::embed::{self, Embedder, Role};
 use crate::error::{Error, Result};
 use crate::search::engine::{Engine, EngineConfig, Mode};
 
@@ -123,7 +123,7 @@ pub fn run(config: ServeConfig, events: impl Fn(ServeEvent) + Send + Sync + 'sta
         }
     };
     let models_dir = embed::locate_models_dir(config.engine.models_dir.as_deref())?;
-    let embedder = Embedder::load(&models_dir, true)?;
+    let embedder = Embedder::load(&models_dir, Role::Query)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

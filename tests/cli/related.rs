@@ -259,17 +259,38 @@ fn explain_adds_up() {
         );
         assert_eq!(e["fusion"]["alpha"], 0.3);
     }
-    // The default, bounded fusion: each part is the leg's weight times its
-    // score over what it could be at most (cosine: 1), and they add up.
+    // The default, bounded fusion with word feedback: each part is the leg's
+    // weight times its score over what it could be at most (cosine: 1), the
+    // keyword share split between the query's words and the words fed back
+    // from the first results, and the three add up.
     let doc = search_json(&["--explain", "-n", "8", "state space models for vision"]);
+    let mut fed_back_found = 0;
     for hit in doc["hits"].as_array().expect("hits") {
         let e = &hit["explain"];
         assert_eq!(e["fusion"]["method"], "bounded", "{e}");
         let alpha = e["fusion"]["alpha"].as_f64().expect("alpha");
+        let words = &e["word_feedback"];
+        let keep = words["keep"].as_f64().expect("word feedback ran");
+        let listed = words["words"].as_array().expect("words");
+        assert!(!listed.is_empty(), "{e}");
+        let weights: f64 = listed.iter().filter_map(|w| w[1].as_f64()).sum();
+        assert!((weights - 1.0).abs() < 1e-4, "{e}");
+        for (word, _) in listed
+            .iter()
+            .filter_map(|w| w[0].as_str().zip(w[1].as_f64()))
+        {
+            assert!(
+                !["state", "space", "model", "vision"].contains(&word),
+                "{e}"
+            );
+        }
+        let fed_back = words["leg"]["contribution"].as_f64();
+        fed_back_found += usize::from(fed_back.is_some());
         let parts: f64 = ["keyword", "semantic"]
             .iter()
             .filter_map(|l| e[*l]["contribution"].as_f64())
-            .sum();
+            .sum::<f64>()
+            + fed_back.unwrap_or(0.0);
         let score = hit["score"].as_f64().expect("score");
         assert!((parts - score).abs() < 1e-9, "{e}");
         if let Some(cosine) = e["semantic"]["score"].as_f64() {
@@ -277,9 +298,19 @@ fn explain_adds_up() {
             assert!((part - alpha * cosine).abs() < 1e-6, "{e}");
         }
         if let Some(part) = e["keyword"]["contribution"].as_f64() {
-            assert!((0.0..=1.0 - alpha + 1e-9).contains(&part), "{e}");
+            assert!((0.0..=(1.0 - alpha) * keep + 1e-9).contains(&part), "{e}");
+        }
+        if let Some(part) = fed_back {
+            assert!(
+                (0.0..=(1.0 - alpha) * (1.0 - keep) + 1e-9).contains(&part),
+                "{e}"
+            );
         }
     }
+    assert!(
+        fed_back_found > 0,
+        "the fed-back words found none of the first 8: {doc}"
+    );
 }
 
 #[test]
