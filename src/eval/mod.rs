@@ -451,10 +451,12 @@ pub(crate) fn write_summary(
         out,
         "nDCG@10 on every set (default * = {}, word feedback {}; hybrid-rrf k={}, hybrid-linear alpha={}; semantic feedback {})",
         fusion_label(first.default_fusion),
-        first
-            .fusion
-            .word_feedback
-            .map_or("off".to_string(), |f| f.to_string()),
+        match (first.default_fusion, first.fusion.word_feedback) {
+            (Fusion::Bounded { .. }, Some(f)) => f.to_string(),
+            (Fusion::Bounded { .. }, None) => "off".to_string(),
+            // Only bounded fusion feeds words back (`similar` fuses by RRF).
+            _ => "n/a".to_string(),
+        },
         first.fusion.rrf_k,
         first.fusion.alpha,
         first

@@ -94,7 +94,10 @@ fn an_author_name_brings_that_authors_papers_first() {
 fn topic_queries_written_from_the_abstracts() {
     // (query, papers that must all be in the top 5)
     let cases: [(&str, &[&str]); 5] = [
-        ("state space model for visual representation", &["arxiv2024-vim"]),
+        (
+            "state space model for visual representation",
+            &["arxiv2024-vim"],
+        ),
         ("segmenting everything in context", &["iccv2023-seggpt"]),
         (
             "pixel-level grounding with a large multimodal model",
