@@ -150,35 +150,28 @@ pub(super) struct EvalArgs {
     /// Pseudo-relevance feedback for the semantic leg of every run: K:WEIGHT moves the query
     /// vector WEIGHT of the way toward the mean of its first K hits, `off` searches without
     /// [default: as search does].
-    #[arg(long, value_name = "K:WEIGHT|off", value_parser = parse_feedback)]
-    pub(super) feedback: Option<FeedbackSetting>,
+    #[arg(long, value_name = "K:WEIGHT|off", value_parser = parse_or_off::<Feedback>)]
+    pub(super) feedback: Option<OrOff<Feedback>>,
     /// Word feedback for the default run (bounded fusion): the words of the first PAPERS
     /// fused results, WORDS of them, searched with a KEEP / (1 - KEEP) split of the keyword
     /// part; `off` fuses without [default: as search does].
-    #[arg(long, value_name = "PAPERS:WORDS:KEEP|off", value_parser = parse_word_feedback)]
-    pub(super) word_feedback: Option<WordFeedbackSetting>,
+    #[arg(long, value_name = "PAPERS:WORDS:KEEP|off", value_parser = parse_or_off::<WordFeedback>)]
+    pub(super) word_feedback: Option<OrOff<WordFeedback>>,
 }
 
-/// A `--word-feedback` value: the feedback, or none (`off`).
+/// A feedback flag's value (`--feedback`, `--word-feedback`): the setting,
+/// or none (`off`). Clap needs a type other than `Option` for "given as
+/// off" to differ from "not given".
 #[derive(Debug, Clone, Copy)]
-pub(super) struct WordFeedbackSetting(pub(super) Option<WordFeedback>);
+pub(super) struct OrOff<T>(pub(super) Option<T>);
 
-pub(super) fn parse_word_feedback(s: &str) -> std::result::Result<WordFeedbackSetting, String> {
+pub(super) fn parse_or_off<T: std::str::FromStr<Err = String>>(
+    s: &str,
+) -> std::result::Result<OrOff<T>, String> {
     if s.eq_ignore_ascii_case("off") {
-        return Ok(WordFeedbackSetting(None));
+        return Ok(OrOff(None));
     }
-    s.parse().map(|f| WordFeedbackSetting(Some(f)))
-}
-
-/// A `--feedback` value: the feedback, or none (`off`).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct FeedbackSetting(pub(super) Option<Feedback>);
-
-pub(super) fn parse_feedback(s: &str) -> std::result::Result<FeedbackSetting, String> {
-    if s.eq_ignore_ascii_case("off") {
-        return Ok(FeedbackSetting(None));
-    }
-    s.parse().map(|f| FeedbackSetting(Some(f)))
+    s.parse().map(|f| OrOff(Some(f)))
 }
 
 #[derive(Debug, Args)]

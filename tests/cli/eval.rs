@@ -287,6 +287,35 @@ fn semantic_feedback_is_an_eval_lever_and_a_wrong_value_is_refused() {
 }
 
 #[test]
+fn word_feedback_is_on_by_default_an_eval_lever_and_a_wrong_value_is_refused() {
+    let index = shared_index();
+    let ndcg = |r: &Value, run: &str| r["runs"][run]["ndcg@10"].as_f64().expect("ndcg@10");
+    let with = eval_json(&[], index);
+    assert_eq!(with["fusion"]["word_feedback"]["papers"], 5, "{with}");
+    let without = eval_json(&["--word-feedback", "off"], index);
+    assert!(without["fusion"]["word_feedback"].is_null(), "{without}");
+    // Only the default (bounded) run feeds words back; the others are the same.
+    for run in ["keyword", "semantic", "hybrid-rrf", "hybrid-linear"] {
+        assert_eq!(ndcg(&with, run), ndcg(&without, run), "{run}");
+    }
+    assert!(
+        ndcg(&with, "default") > ndcg(&without, "default"),
+        "word feedback should help the shipped judgments: {} vs {}",
+        ndcg(&with, "default"),
+        ndcg(&without, "default")
+    );
+    for wrong in ["5:10", "0:10:0.9", "5:10:2", "many"] {
+        let out = run(index, &["eval", "--word-feedback", wrong]);
+        assert_eq!(out.code, Some(2), "{wrong}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is not PAPERS:WORDS:KEEP"),
+            "{wrong}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn eval_refuses_to_replace_the_users_own_collection() {
     let index = tempfile::tempdir().expect("temp dir");
     let list = crate::common::fixture("zotero.bib");
