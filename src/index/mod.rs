@@ -23,6 +23,14 @@ pub(crate) type DocId = usize;
 /// A leg's answer: `(document, score)`, best first.
 pub(crate) type Ranked = Vec<(DocId, f32)>;
 
+/// The first `limit` of `ranked` among `allowed` (sorted): how a leg that
+/// scored every match keeps a filter's papers.
+pub(crate) fn within(mut ranked: Ranked, allowed: &[DocId], limit: usize) -> Ranked {
+    ranked.retain(|(doc, _)| allowed.binary_search(doc).is_ok());
+    ranked.truncate(limit);
+    ranked
+}
+
 /// A text leg: ranks documents for a query's words.
 pub trait KeywordLeg: Send + Sync {
     /// The best `limit` documents for `query`, scored by the leg (BM25 here).
@@ -44,10 +52,11 @@ pub trait KeywordLeg: Send + Sync {
         limit: usize,
     ) -> Result<Ranked> {
         let _ = filter;
-        let mut ranked = self.search(query, self.documents())?;
-        ranked.retain(|(doc, _)| allowed.binary_search(doc).is_ok());
-        ranked.truncate(limit);
-        Ok(ranked)
+        Ok(within(
+            self.search(query, self.documents())?,
+            allowed,
+            limit,
+        ))
     }
     /// Documents whose text is like `texts` (for `similar`).
     fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<Ranked>;

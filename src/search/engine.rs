@@ -318,7 +318,7 @@ impl Engine {
                     mode == Mode::Hybrid && matches!(options.fusion, Fusion::Bounded { .. });
                 let searched_with = moved.unwrap_or_else(|| v.to_vec());
                 let cosines = if needs_cosines {
-                    self.cosines_beyond(&keyword, &semantic, &searched_with)?
+                    self.cosines_beyond(&keyword, &[&semantic], &searched_with)?
                 } else {
                     Vec::new()
                 };
@@ -354,20 +354,22 @@ impl Engine {
         })
     }
 
-    /// The cosine of every keyword candidate the semantic leg did not
-    /// return, best first. Without it bounded fusion scores such a paper as
-    /// if its cosine were 0, so a strong keyword match just past the
+    /// The cosine of every candidate (of the keyword leg, or of word
+    /// feedback) that none of `scored` has, best first. Without it bounded
+    /// fusion scores such a paper as if its cosine were 0, so a strong keyword match just past the
     /// semantic leg's depth loses to weaker papers both legs found (SciFact
     /// test .7205 → .7273, README "Cosines for every keyword candidate").
     fn cosines_beyond(
         &self,
-        keyword: &Ranked,
-        semantic: &Ranked,
+        candidates: &Ranked,
+        scored: &[&Ranked],
         vector: &[f32],
     ) -> Result<Ranked> {
-        let found: std::collections::HashSet<DocId> =
-            semantic.iter().map(|&(doc, _)| doc).collect();
-        let missing: Vec<DocId> = keyword
+        let found: std::collections::HashSet<DocId> = scored
+            .iter()
+            .flat_map(|ranked| ranked.iter().map(|&(doc, _)| doc))
+            .collect();
+        let missing: Vec<DocId> = candidates
             .iter()
             .map(|&(doc, _)| doc)
             .filter(|doc| !found.contains(doc))
@@ -537,30 +539,13 @@ impl Engine {
         let depth = options.depth.max(options.limit);
         let (ranked, bound) = match self.allowed(&options.filter) {
             Some(allowed) => {
-                let (mut ranked, bound) = self.keyword.search_words(&words, self.papers.len())?;
-                ranked.retain(|(doc, _)| allowed.binary_search(doc).is_ok());
-                ranked.truncate(depth);
-                (ranked, bound)
+                let (ranked, bound) = self.keyword.search_words(&words, self.papers.len())?;
+                (crate::index::within(ranked, &allowed, depth), bound)
             }
             None => self.keyword.search_words(&words, depth)?,
         };
-        let scored: std::collections::HashSet<DocId> = legs
-            .semantic
-            .iter()
-            .chain(&legs.keyword_cosines)
-            .map(|&(doc, _)| doc)
-            .collect();
-        let missing: Vec<DocId> = ranked
-            .iter()
-            .map(|&(doc, _)| doc)
-            .filter(|doc| !scored.contains(doc))
-            .collect();
-        let mut cosines = if missing.is_empty() {
-            Vec::new()
-        } else {
-            self.vectors.cosines(vector, &missing)?
-        };
-        cosines.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let cosines =
+            self.cosines_beyond(&ranked, &[&legs.semantic, &legs.keyword_cosines], vector)?;
         Ok(Some(FeedbackWords {
             used: WordsUsed {
                 words,
