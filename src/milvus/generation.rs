@@ -32,10 +32,14 @@ const INDEX_WAIT_ROUNDS: usize = 600;
 const META_DIMENSIONS: i64 = 2;
 /// Milvus's longest VARCHAR, in bytes.
 const MAX_VARCHAR: usize = 65_535;
-/// Rows per insert request (well under gRPC's 64 MB per message at 384
-/// dimensions plus an abstract).
+/// Rows per insert request, at most.
 const INSERT_BATCH: usize = 2_000;
-/// Rows per query when reading papers back (Milvus answers at most 16,384).
+/// Bytes per insert request, at most (estimated; Milvus takes 64 MB a
+/// message): a collection of long abstracts sends fewer rows at a time.
+const INSERT_BYTES: usize = 16 << 20;
+/// Rows per query when reading papers back (Milvus answers at most 16,384);
+/// halved while an answer is larger than the client takes (4 MiB), as
+/// 10,000 long abstracts are.
 const READ_BATCH: usize = 10_000;
 
 /// The BM25 parameters Milvus uses by default (and tantivy too), needed to
@@ -319,9 +323,13 @@ pub(crate) fn write(
         task: Task::Uploading,
         total: papers.len(),
     });
-    for start in (0..papers.len()).step_by(INSERT_BATCH) {
-        let end = (start + INSERT_BATCH).min(papers.len());
-        let columns = columns(&schema, &papers[start..end], &vectors[start..end], start)?;
+    let row_bytes = papers
+        .iter()
+        .map(|p| row_bytes(p, dimensions))
+        .collect::<Vec<_>>();
+    for rows in batches(&row_bytes, INSERT_BATCH, INSERT_BYTES) {
+        let (start, end) = (rows.start, rows.end);
+        let columns = columns(&schema, &papers[rows.clone()], &vectors[rows], start)?;
         remote.call("inserting papers", |c| {
             c.insert(collection.as_str(), columns, None)
         })?;
@@ -457,6 +465,44 @@ fn columns(
     Ok(columns)
 }
 
+/// About how many bytes a paper's row takes in a request: its record, the
+/// same text again in the searched fields, and its vector.
+fn row_bytes(paper: &Paper, dimensions: usize) -> usize {
+    let text = paper.title.len()
+        + paper.abstract_text.as_ref().map_or(0, String::len)
+        + paper
+            .authors
+            .iter()
+            .chain(&paper.tags)
+            .map(String::len)
+            .sum::<usize>();
+    2 * text + 4 * dimensions + 512
+}
+
+/// Consecutive rows, at most `max_rows` and (unless one row alone is
+/// larger) `max_bytes` to a batch.
+fn batches(row_bytes: &[usize], max_rows: usize, max_bytes: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (row, size) in row_bytes.iter().enumerate() {
+        if row > start && (row - start >= max_rows || bytes + size > max_bytes) {
+            out.push(start..row);
+            (start, bytes) = (row, 0);
+        }
+        bytes += size;
+    }
+    if start < row_bytes.len() {
+        out.push(start..row_bytes.len());
+    }
+    out
+}
+
+/// The client refuses an answer over 4 MiB; a smaller batch is the cure.
+fn answer_too_large(error: &crate::error::Error) -> bool {
+    matches!(error, crate::error::Error::Backend { what, .. }
+        if what.contains("message length too large"))
+}
+
 /// Runs a query over all `documents` in id ranges, asking for `fields`.
 fn read_all(
     remote: &Remote,
@@ -465,12 +511,21 @@ fn read_all(
     fields: &[&str],
 ) -> Result<Vec<FieldColumn>> {
     let mut out: Vec<FieldColumn> = Vec::new();
-    for start in (0..documents).step_by(READ_BATCH) {
-        let end = (start + READ_BATCH).min(documents);
+    let (mut start, mut batch) = (0, READ_BATCH);
+    while start < documents {
+        let end = (start + batch).min(documents);
         let options =
             QueryOptions::new().output_fields(fields.iter().map(|f| f.to_string()).collect());
         let filter = format!("id >= {start} and id < {end}");
-        let columns = remote.call("reading papers", |c| c.query(collection, &filter, &options))?;
+        let columns =
+            match remote.call("reading papers", |c| c.query(collection, &filter, &options)) {
+                Err(e) if batch > 1 && answer_too_large(&e) => {
+                    batch /= 2;
+                    continue;
+                }
+                answer => answer?,
+            };
+        start = end;
         for column in columns {
             match out.iter_mut().find(|c| c.name == column.name) {
                 Some(existing) => extend(existing, column),
@@ -581,4 +636,20 @@ pub(crate) fn papers(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((papers, vectors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batches;
+
+    #[test]
+    fn batches_hold_at_most_the_rows_and_bytes_given_and_every_row_once() {
+        let sizes = [10, 10, 10, 10, 10];
+        assert_eq!(batches(&sizes, 2, 1_000), vec![0..2, 2..4, 4..5]);
+        assert_eq!(batches(&sizes, 10, 25), vec![0..2, 2..4, 4..5]);
+        assert_eq!(batches(&sizes, 10, 1_000), vec![0..5]);
+        // A row larger than a batch still goes, alone.
+        assert_eq!(batches(&[5, 100, 5], 10, 50), vec![0..1, 1..2, 2..3]);
+        assert!(batches(&[], 10, 50).is_empty());
+    }
 }

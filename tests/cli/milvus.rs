@@ -408,3 +408,83 @@ fn a_missing_remembered_source_searches_the_milvus_collection_as_last_built() {
         "the collection's papers, not the shipped list's"
     );
 }
+
+/// A collection whose records do not fit one answer: 80 papers of 60,000
+/// characters are 4.8 MB, more than the 4 MiB the client takes in one
+/// message, so they are read back (at open, and for reuse by the next
+/// build) in smaller batches; every paper is found by its own word.
+#[test]
+fn long_abstracts_are_read_back_from_milvus_in_answers_that_fit() {
+    let Some(milvus) = Milvus::start() else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("temp dir");
+    let source = data.path().join("long.jsonl");
+    let vocabulary = [
+        "turbulent",
+        "boundary",
+        "layer",
+        "shock",
+        "wave",
+        "nozzle",
+        "pressure",
+        "heat",
+        "transfer",
+        "wing",
+        "supersonic",
+        "laminar",
+        "flow",
+        "surface",
+        "viscous",
+        "jet",
+    ];
+    let mut lines = Vec::new();
+    for paper in 0..80usize {
+        let mut text = format!("marker{paper}x appears first. ");
+        let mut n = paper;
+        while text.len() < 60_000 {
+            n = n.wrapping_mul(2_654_435_761).wrapping_add(97) % 1_000_003;
+            text.push_str(vocabulary[n % vocabulary.len()]);
+            text.push(' ');
+        }
+        lines.push(
+            serde_json::json!({
+                "title": format!("Long report {paper} on {}", vocabulary[paper % 16]),
+                "year": 1960 + (paper % 10),
+                "abstract": text,
+            })
+            .to_string(),
+        );
+    }
+    std::fs::write(&source, lines.join("\n") + "\n").expect("write source");
+    let index = tempfile::tempdir().expect("temp dir");
+    let url = milvus.url("long");
+    let built = on(index.path(), &url, &["--source", s(&source), "index"]);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+
+    for paper in [0, 41, 79] {
+        let doc = json_on(
+            index.path(),
+            &url,
+            &[
+                "--source",
+                s(&source),
+                &format!("marker{paper}x"),
+                "-n",
+                "3",
+            ],
+        );
+        assert_eq!(
+            doc["hits"][0]["title"],
+            format!("Long report {paper} on {}", vocabulary[paper % 16]),
+            "{doc}"
+        );
+    }
+    // A rebuild reads every record and vector back to reuse them.
+    let mut changed = lines.clone();
+    changed[0] = changed[0].replace("Long report 0 on", "Long report zero on");
+    std::fs::write(&source, changed.join("\n") + "\n").expect("write source");
+    let rebuilt = on(index.path(), &url, &["--source", s(&source), "index"]);
+    assert_eq!(rebuilt.code, Some(0), "{}", rebuilt.stderr);
+    assert!(rebuilt.stdout.contains("reused 79"), "{}", rebuilt.stdout);
+}
