@@ -575,12 +575,28 @@ impl KeywordIndex {
     /// The words of `text` as title and abstract analyse them (both use
     /// `TEXT_ANALYZER`), in order, repeats kept.
     pub fn analysed_words(&self, text: &str) -> Result<Vec<String>> {
+        Ok(self
+            .analysed_words_as_written(text)?
+            .into_iter()
+            .map(|(word, _)| word)
+            .collect())
+    }
+
+    /// `analysed_words`, each with the text it was read from, lowercased:
+    /// what to send a backend that analyses what it is sent (Milvus), since
+    /// a stem is not always its own stem ("synthetases" → "synthetas" →
+    /// "syntheta").
+    pub(crate) fn analysed_words_as_written(&self, text: &str) -> Result<Vec<(String, String)>> {
         let abstract_field = field(&self.schema, "abstract")?;
         let mut analyzer = self.index.tokenizer_for_field(abstract_field)?;
         let mut stream = analyzer.token_stream(text);
         let mut words = Vec::new();
         while stream.advance() {
-            words.push(stream.token().text.clone());
+            let token = stream.token();
+            let written = text
+                .get(token.offset_from..token.offset_to)
+                .map_or_else(|| token.text.clone(), str::to_lowercase);
+            words.push((token.text.clone(), written));
         }
         Ok(words)
     }

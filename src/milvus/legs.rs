@@ -5,7 +5,7 @@
 //! behind the trait the embedded legs implement.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use milvus::query::{QueryOptions, SearchOptions};
 use milvus::value::Value;
@@ -24,6 +24,14 @@ const MAX_TOP_K: usize = 16_384;
 const MAX_BOUND_WORDS: usize = 64;
 /// More-Like-This sends the seeds' text as the query, cut to this length.
 const MAX_SIMILAR_QUERY: usize = 8_000;
+/// Hits one batched request may return (queries × limit), well inside
+/// gRPC's 4 MiB answer at 12 bytes a hit.
+const MAX_BATCH_HITS: usize = 8 * MAX_TOP_K;
+/// Words whose document frequency or written form is remembered before the
+/// memory is cleared (a server meets new ones without end).
+const REMEMBERED_WORDS: usize = 65_536;
+/// The fields word feedback searches, as the embedded leg's `search_words`.
+const FEEDBACK_FIELDS: &[&str] = &["title", "abstract"];
 
 /// The hits of a search as `(document, score)`; an empty answer (Milvus
 /// reports "no IDs") is no hits.
@@ -34,26 +42,47 @@ fn ranked(
     data: Value<'_>,
     options: SearchOptions,
 ) -> Result<Ranked> {
-    let answer = remote.call(what, |c| c.search(collection, vec![data], Some(options)));
+    Ok(ranked_each(remote, what, collection, vec![data], options)?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// The hits of one request searching several queries at once (Milvus's
+/// `nq`), one ranking per query in order.
+fn ranked_each(
+    remote: &Remote,
+    what: &str,
+    collection: &str,
+    data: Vec<Value<'_>>,
+    options: SearchOptions,
+) -> Result<Vec<Ranked>> {
+    let queries = data.len();
+    let answer = remote.call(what, |c| c.search(collection, data, Some(options)));
     let results = match answer {
         Ok(results) => results,
         Err(crate::error::Error::Backend { what, .. })
             if what.contains("no IDs in search result") =>
         {
-            return Ok(Vec::new());
+            return Ok(vec![Vec::new(); queries]);
         }
         Err(e) => return Err(e),
     };
-    let mut out = Vec::new();
-    for result in results {
-        for (id, score) in result.id.iter().zip(&result.score) {
-            if let Value::Long(id) = id
-                && let Ok(doc) = usize::try_from(*id)
-            {
-                out.push((doc, *score));
-            }
-        }
-    }
+    let mut out: Vec<Ranked> = results
+        .into_iter()
+        .map(|result| {
+            result
+                .id
+                .iter()
+                .zip(&result.score)
+                .filter_map(|(id, score)| match id {
+                    Value::Long(id) => usize::try_from(*id).ok().map(|doc| (doc, *score)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    out.resize(queries, Vec::new());
     Ok(out)
 }
 
@@ -78,6 +107,13 @@ pub(crate) struct MilvusKeyword {
     documents: usize,
     /// Analysers and snippets, no papers (see `KeywordIndex::empty`).
     snippets: KeywordIndex,
+    /// Per analysed word, a word of the papers' text it was read from:
+    /// Milvus analyses what it is sent, and a stem is not always its own
+    /// stem, so word feedback sends the written word.
+    written: Mutex<HashMap<String, String>>,
+    /// Document frequency per (BM25 field, word): a generation's collection
+    /// never changes, and each one costs a search.
+    frequencies: Mutex<HashMap<(String, String), usize>>,
 }
 
 impl MilvusKeyword {
@@ -87,6 +123,8 @@ impl MilvusKeyword {
             collection,
             documents,
             snippets: KeywordIndex::empty()?,
+            written: Mutex::default(),
+            frequencies: Mutex::default(),
         })
     }
 
@@ -131,16 +169,75 @@ impl MilvusKeyword {
         Ok(ranked)
     }
 
-    /// How many documents hold `word`: the hits of a BM25 search for it
-    /// alone (Milvus Lite 2.5 answers no `TEXT_MATCH` query). Capped at
-    /// Milvus's largest answer, which only makes a very common word's idf,
-    /// and so the bound, a little larger.
-    fn document_frequency(&self, sparse: &str, word: &str) -> Result<usize> {
-        Ok(self
-            .field_search(sparse, word, self.documents.min(MAX_TOP_K), None)?
+    /// How many documents hold each of `words` in one BM25 field: the hits
+    /// of a search for the word alone (Milvus Lite 2.5 answers no
+    /// `TEXT_MATCH` query), several words to a request, remembered. Capped
+    /// at Milvus's largest answer, which only makes a very common word's
+    /// idf, and so the bound, a little larger.
+    fn document_frequencies(&self, sparse: &str, words: &[String]) -> Result<Vec<usize>> {
+        let key = |word: &String| (sparse.to_string(), word.clone());
+        let mut known: Vec<Option<usize>> = {
+            let memory = self.frequencies.lock().ok();
+            words
+                .iter()
+                .map(|w| memory.as_ref().and_then(|m| m.get(&key(w)).copied()))
+                .collect()
+        };
+        let missing: Vec<String> = words
             .iter()
-            .filter(|(_, score)| *score > 0.0)
-            .count())
+            .zip(&known)
+            .filter(|(_, df)| df.is_none())
+            .map(|(w, _)| w.clone())
+            .collect();
+        let limit = self.documents.clamp(1, MAX_TOP_K);
+        let mut counted = Vec::with_capacity(missing.len());
+        for chunk in missing.chunks((MAX_BATCH_HITS / limit).max(1)) {
+            for hits in self.field_search_each(sparse, chunk, limit)? {
+                counted.push(hits.iter().filter(|(_, score)| *score > 0.0).count());
+            }
+        }
+        if let Ok(mut memory) = self.frequencies.lock() {
+            if memory.len() + counted.len() > REMEMBERED_WORDS {
+                memory.clear();
+            }
+            for (word, df) in missing.iter().zip(&counted) {
+                memory.insert(key(word), *df);
+            }
+        }
+        let mut counted = counted.into_iter();
+        for df in known.iter_mut().filter(|df| df.is_none()) {
+            *df = counted.next();
+        }
+        Ok(known.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    /// One field's BM25 ranking of each of `texts`, one request.
+    fn field_search_each(
+        &self,
+        sparse: &str,
+        texts: &[String],
+        limit: usize,
+    ) -> Result<Vec<Ranked>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let options = SearchOptions::new()
+            .anns_field(vec![sparse.to_string()])
+            .limit(limit.clamp(1, MAX_TOP_K))
+            .add_param("metric_type", "BM25");
+        ranked_each(
+            &self.remote,
+            "keyword search",
+            &self.collection,
+            texts.iter().map(|t| Value::from(t.clone())).collect(),
+            options,
+        )
+    }
+
+    /// BM25's idf for a word in `df` of the collection's documents.
+    fn idf(&self, df: usize) -> f32 {
+        let (n, df) = (self.documents as f32, df as f32);
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 }
 
@@ -193,19 +290,81 @@ impl KeywordLeg for MilvusKeyword {
             .filter(|w| !w.is_empty() && seen.insert(w.clone()))
             .take(MAX_BOUND_WORDS)
             .collect();
-        let n = self.documents as f32;
         let mut bound = 0.0f32;
         for (field, boost) in TEXT_FIELDS {
-            let sparse = sparse_field(field);
-            for word in &words {
-                let df = self.document_frequency(&sparse, word)? as f32;
-                if df > 0.0 {
-                    let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                    bound += boost * idf * (BM25_K1 + 1.0);
+            for df in self.document_frequencies(&sparse_field(field), &words)? {
+                if df > 0 {
+                    bound += boost * self.idf(df) * (BM25_K1 + 1.0);
                 }
             }
         }
         Ok(bound)
+    }
+
+    /// The local analyser's words (Milvus's `english` analyser is tantivy's
+    /// English stemmer and stop words too), each remembered with the word
+    /// it was read from, which is what `search_words` sends.
+    fn analysed_words(&self, text: &str) -> Result<Option<Vec<String>>> {
+        let words = self.snippets.analysed_words_as_written(text)?;
+        if let Ok(mut written) = self.written.lock() {
+            if written.len() + words.len() > REMEMBERED_WORDS {
+                written.clear();
+            }
+            for (word, as_written) in &words {
+                written
+                    .entry(word.clone())
+                    .or_insert_with(|| as_written.clone());
+            }
+        }
+        Ok(Some(words.into_iter().map(|(word, _)| word).collect()))
+    }
+
+    /// Each word searched alone in title and abstract (one request per
+    /// field), its BM25 times its weight and the field's boost, summed per
+    /// paper: BM25 is a sum over words, so this is the weighted query's
+    /// score for every paper in some word's top `limit`. The bound as the
+    /// embedded leg's: every word the field holds at saturation.
+    fn search_words(&self, words: &[(String, f32)], limit: usize) -> Result<(Ranked, f32)> {
+        let sent: Vec<String> = {
+            let written = self.written.lock().ok();
+            words
+                .iter()
+                .map(|(word, _)| {
+                    written
+                        .as_ref()
+                        .and_then(|m| m.get(word).cloned())
+                        .unwrap_or_else(|| word.clone())
+                })
+                .collect()
+        };
+        let mut total: HashMap<DocId, f32> = HashMap::new();
+        let mut bound = 0.0f32;
+        for (field, boost) in TEXT_FIELDS
+            .iter()
+            .filter(|(f, _)| FEEDBACK_FIELDS.contains(f))
+        {
+            let sparse = sparse_field(field);
+            let frequencies = self.document_frequencies(&sparse, &sent)?;
+            for ((_, weight), df) in words.iter().zip(&frequencies) {
+                if *df > 0 {
+                    bound += boost * weight * self.idf(*df) * (BM25_K1 + 1.0);
+                }
+            }
+            let per_word = limit.clamp(1, MAX_TOP_K);
+            let mut searched = Vec::new();
+            for chunk in sent.chunks((MAX_BATCH_HITS / per_word).max(1)) {
+                searched.extend(self.field_search_each(&sparse, chunk, per_word)?);
+            }
+            for ((_, weight), hits) in words.iter().zip(searched) {
+                for (doc, score) in hits {
+                    *total.entry(doc).or_insert(0.0) += boost * weight * score;
+                }
+            }
+        }
+        let mut ranked: Ranked = total.into_iter().filter(|(_, s)| *s > 0.0).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+        Ok((ranked, bound))
     }
 
     /// Milvus has no More-Like-This: the seeds' own text is the BM25 query.

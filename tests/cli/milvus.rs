@@ -49,6 +49,43 @@ fn milvus_answers_the_mission_query_and_the_judgments_as_the_embedded_engine_doe
     let shared = remote.iter().filter(|id| local.contains(id)).count();
     assert!(shared >= 4, "top 5 embedded {local:?}, Milvus {remote:?}");
 
+    // Word feedback runs on Milvus too: the same words from the same first
+    // papers, sent to Milvus's BM25, and the explanation's three parts add up.
+    let query = ["efficient video tokens", "--limit", "8", "--explain"];
+    let words = |doc: &serde_json::Value| -> Vec<String> {
+        doc["hits"][0]["explain"]["word_feedback"]["words"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no word feedback: {doc}"))
+            .iter()
+            .filter_map(|w| w[0].as_str().map(str::to_string))
+            .collect()
+    };
+    let local = search_json_in(index.path(), &query);
+    let remote = json_on(index.path(), &url, &query);
+    let (local_words, remote_words) = (words(&local), words(&remote));
+    let same = remote_words
+        .iter()
+        .filter(|w| local_words.contains(w))
+        .count();
+    assert!(
+        same >= 8,
+        "fed-back words embedded {local_words:?}, Milvus {remote_words:?}"
+    );
+    let mut found_by_the_words = 0;
+    for hit in remote["hits"].as_array().expect("hits") {
+        let e = &hit["explain"];
+        let fed_back = e["word_feedback"]["leg"]["contribution"].as_f64();
+        found_by_the_words += usize::from(fed_back.is_some());
+        let parts = ["keyword", "semantic"]
+            .iter()
+            .filter_map(|l| e[*l]["contribution"].as_f64())
+            .sum::<f64>()
+            + fed_back.unwrap_or(0.0);
+        let score = hit["score"].as_f64().expect("score");
+        assert!((parts - score).abs() < 1e-9, "{e}");
+    }
+    assert!(found_by_the_words > 0, "{remote}");
+
     let local_eval = run(index.path(), &["eval", "--shipped", "--json"]).json();
     let remote_eval = on(index.path(), &url, &["eval", "--shipped", "--json"]).json();
     let (local_ndcg, remote_ndcg) = (default_ndcg(&local_eval), default_ndcg(&remote_eval));
