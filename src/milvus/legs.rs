@@ -136,17 +136,11 @@ impl MilvusKeyword {
         limit: usize,
         filter: Option<String>,
     ) -> Result<Ranked> {
-        let options = SearchOptions::new()
-            .anns_field(vec![sparse.to_string()])
-            .limit(limit.clamp(1, MAX_TOP_K))
-            .add_param("metric_type", "BM25");
-        ranked(
-            &self.remote,
-            "keyword search",
-            &self.collection,
-            Value::from(text.to_string()),
-            with_filter(options, filter),
-        )
+        Ok(self
+            .field_search_each(sparse, &[text.to_string()], limit, filter)?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     /// BM25 over every text field, each weighted as the embedded leg weighs
@@ -192,7 +186,7 @@ impl MilvusKeyword {
         let limit = self.documents.clamp(1, MAX_TOP_K);
         let mut counted = Vec::with_capacity(missing.len());
         for chunk in missing.chunks((MAX_BATCH_HITS / limit).max(1)) {
-            for hits in self.field_search_each(sparse, chunk, limit)? {
+            for hits in self.field_search_each(sparse, chunk, limit, None)? {
                 counted.push(hits.iter().filter(|(_, score)| *score > 0.0).count());
             }
         }
@@ -217,6 +211,7 @@ impl MilvusKeyword {
         sparse: &str,
         texts: &[String],
         limit: usize,
+        filter: Option<String>,
     ) -> Result<Vec<Ranked>> {
         if texts.is_empty() {
             return Ok(Vec::new());
@@ -230,7 +225,7 @@ impl MilvusKeyword {
             "keyword search",
             &self.collection,
             texts.iter().map(|t| Value::from(t.clone())).collect(),
-            options,
+            with_filter(options, filter),
         )
     }
 
@@ -353,7 +348,7 @@ impl KeywordLeg for MilvusKeyword {
             let per_word = limit.clamp(1, MAX_TOP_K);
             let mut searched = Vec::new();
             for chunk in sent.chunks((MAX_BATCH_HITS / per_word).max(1)) {
-                searched.extend(self.field_search_each(&sparse, chunk, per_word)?);
+                searched.extend(self.field_search_each(&sparse, chunk, per_word, None)?);
             }
             for ((_, weight), hits) in words.iter().zip(searched) {
                 for (doc, score) in hits {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::common::milvus::Milvus;
-use crate::common::{built_index, ids, one_line, run, s, search_json_in, spawn};
+use crate::common::{built_index, explained_parts, ids, one_line, run, s, search_json_in, spawn};
 
 /// `mmsearch --backend URL ARGS...` on `index`.
 fn on(index: &std::path::Path, url: &str, args: &[&str]) -> crate::common::Outcome {
@@ -73,16 +73,10 @@ fn milvus_answers_the_mission_query_and_the_judgments_as_the_embedded_engine_doe
     );
     let mut found_by_the_words = 0;
     for hit in remote["hits"].as_array().expect("hits") {
-        let e = &hit["explain"];
-        let fed_back = e["word_feedback"]["leg"]["contribution"].as_f64();
+        let (parts, fed_back) = explained_parts(hit);
         found_by_the_words += usize::from(fed_back.is_some());
-        let parts = ["keyword", "semantic"]
-            .iter()
-            .filter_map(|l| e[*l]["contribution"].as_f64())
-            .sum::<f64>()
-            + fed_back.unwrap_or(0.0);
         let score = hit["score"].as_f64().expect("score");
-        assert!((parts - score).abs() < 1e-9, "{e}");
+        assert!((parts - score).abs() < 1e-9, "{hit}");
     }
     assert!(found_by_the_words > 0, "{remote}");
 

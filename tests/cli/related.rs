@@ -1,7 +1,7 @@
 //! Related papers, filters, explanations, snippets, typo tolerance and the
 //! output formats, through the real binary over the shipped list.
 
-use crate::common::{ids, mmsearch, run, run_cmd, search_json, shared_index};
+use crate::common::{explained_parts, ids, mmsearch, run, run_cmd, search_json, shared_index};
 use serde_json::Value;
 
 fn run_json(args: &[&str]) -> Value {
@@ -284,13 +284,8 @@ fn explain_adds_up() {
                 "{e}"
             );
         }
-        let fed_back = words["leg"]["contribution"].as_f64();
+        let (parts, fed_back) = explained_parts(hit);
         fed_back_found += usize::from(fed_back.is_some());
-        let parts: f64 = ["keyword", "semantic"]
-            .iter()
-            .filter_map(|l| e[*l]["contribution"].as_f64())
-            .sum::<f64>()
-            + fed_back.unwrap_or(0.0);
         let score = hit["score"].as_f64().expect("score");
         assert!((parts - score).abs() < 1e-9, "{e}");
         if let Some(cosine) = e["semantic"]["score"].as_f64() {

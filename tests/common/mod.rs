@@ -187,6 +187,19 @@ pub fn ids(doc: &Value) -> Vec<String> {
         .collect()
 }
 
+/// An explained hit's parts added up (keyword, semantic and, when the
+/// fed-back words found it, theirs), and the fed-back words' part.
+pub fn explained_parts(hit: &Value) -> (f64, Option<f64>) {
+    let e = &hit["explain"];
+    let fed_back = e["word_feedback"]["leg"]["contribution"].as_f64();
+    let parts = ["keyword", "semantic"]
+        .iter()
+        .filter_map(|l| e[*l]["contribution"].as_f64())
+        .sum::<f64>()
+        + fed_back.unwrap_or(0.0);
+    (parts, fed_back)
+}
+
 /// The stderr of a failed run: one line, no panic.
 pub fn one_line(text: &str) -> &str {
     assert!(!text.contains("panicked"), "panic: {text}");
