@@ -351,6 +351,7 @@ impl Engine {
             exact,
             authored,
             keyword_bound,
+            allowed,
         })
     }
 
@@ -537,10 +538,10 @@ impl Engine {
             return Ok(None);
         }
         let depth = options.depth.max(options.limit);
-        let (ranked, bound) = match self.allowed(&options.filter) {
+        let (ranked, bound) = match &legs.allowed {
             Some(allowed) => {
                 let (ranked, bound) = self.keyword.search_words(&words, self.papers.len())?;
-                (crate::index::within(ranked, &allowed, depth), bound)
+                (crate::index::within(ranked, allowed, depth), bound)
             }
             None => self.keyword.search_words(&words, depth)?,
         };
@@ -743,6 +744,10 @@ pub struct Legs {
     /// The highest score the keyword leg could give (see
     /// `KeywordLeg::bound`); 0 when unknown (More-Like-This).
     pub keyword_bound: f32,
+    /// The papers the query's filter lets through, sorted (`None` without
+    /// a filter), so word feedback keeps the same ones without a second
+    /// pass over the collection.
+    pub allowed: Option<Vec<DocId>>,
 }
 
 #[cfg(test)]
