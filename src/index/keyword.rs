@@ -109,6 +109,49 @@ const MLT_TERMS: usize = 30;
 /// More-Like-This ignores words shorter than this (in bytes, as tantivy).
 const MLT_MIN_WORD_LENGTH: usize = 3;
 
+/// The fields More-Like-This reads the seeds' words from, in the order of
+/// their ids in the schema (ties between words go by field, then word).
+pub(crate) const MLT_FIELDS: [&str; 2] = ["title", "abstract"];
+
+/// A word More-Like-This may search: its field, the analysed word, the text
+/// it was first read from (lowercased) and how often the seeds have it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MltWord {
+    pub field: &'static str,
+    pub word: String,
+    pub written: String,
+    pub count: usize,
+}
+
+/// More-Like-This's choice among `words` (as `more_like_this_words` lists
+/// them; `frequencies[i]` documents hold `words[i]`, of `documents`): each
+/// scored by its count times its idf, the best `MLT_TERMS`, each weighted by
+/// its score over the best. Unlike tantivy's own, which picks among equally
+/// scored words in hash order, ties go to the word listed first, so the same
+/// papers give the same list every time.
+pub(crate) fn more_like_this_choice(
+    words: Vec<MltWord>,
+    frequencies: &[u64],
+    documents: u64,
+) -> Vec<(MltWord, f32)> {
+    let mut scored: Vec<(f32, usize, MltWord)> = words
+        .into_iter()
+        .zip(frequencies)
+        .enumerate()
+        .filter(|(_, (_, df))| **df > 0)
+        .map(|(i, (w, df))| (w.count as f32 * mlt_idf(*df, documents), i, w))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.truncate(MLT_TERMS);
+    let Some(best) = scored.first().map(|s| s.0).filter(|&b| b > 0.0) else {
+        return Vec::new();
+    };
+    scored
+        .into_iter()
+        .map(|(score, _, w)| (w, score / best))
+        .collect()
+}
+
 /// BM25's idf, as tantivy (and Lucene) compute it.
 fn mlt_idf(doc_freq: u64, documents: u64) -> f32 {
     let n = documents as f32;
@@ -527,49 +570,64 @@ impl KeywordIndex {
     /// first, so the same papers give the same list every time.
     pub fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<Vec<Scored>> {
         let searcher = self.reader.searcher();
-        let documents = searcher.num_docs();
-        let mut frequency: std::collections::BTreeMap<Term, usize> =
+        let words = self.more_like_this_words(texts)?;
+        let mut frequencies = Vec::with_capacity(words.len());
+        for w in &words {
+            let term = Term::from_field_text(field(&self.schema, w.field)?, &w.word);
+            frequencies.push(searcher.doc_freq(&term)?);
+        }
+        let chosen = more_like_this_choice(words, &frequencies, searcher.num_docs());
+        if chosen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(chosen.len());
+        for (w, weight) in chosen {
+            let term = Term::from_field_text(field(&self.schema, w.field)?, &w.word);
+            let q: Box<dyn Query> = Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                weight,
+            ));
+            clauses.push((Occur::Should, q));
+        }
+        self.collect(&BooleanQuery::new(clauses), limit)
+    }
+
+    /// The words More-Like-This may pick from `texts`: each field's analysed
+    /// words (title, then abstract) but short and common ones, counted,
+    /// sorted by field and word.
+    pub(crate) fn more_like_this_words(&self, texts: &[&str]) -> Result<Vec<MltWord>> {
+        let mut counted: std::collections::BTreeMap<(usize, String), (String, usize)> =
             std::collections::BTreeMap::new();
-        for name in ["title", "abstract"] {
+        for (slot, name) in MLT_FIELDS.iter().enumerate() {
             let field = field(&self.schema, name)?;
             let mut analyzer = self.index.tokenizer_for_field(field)?;
             for text in texts {
                 let mut stream = analyzer.token_stream(text);
                 while stream.advance() {
-                    let word = stream.token().text.as_str();
+                    let token = stream.token();
+                    let word = token.text.as_str();
                     if word.len() < MLT_MIN_WORD_LENGTH || STOP_WORDS.contains(&word) {
                         continue;
                     }
-                    *frequency
-                        .entry(Term::from_field_text(field, word))
-                        .or_insert(0) += 1;
+                    let written = text
+                        .get(token.offset_from..token.offset_to)
+                        .map_or_else(|| word.to_string(), str::to_lowercase);
+                    counted
+                        .entry((slot, word.to_string()))
+                        .or_insert((written, 0))
+                        .1 += 1;
                 }
             }
         }
-        let mut scored: Vec<(f32, Term)> = Vec::with_capacity(frequency.len());
-        for (term, tf) in frequency {
-            let df = searcher.doc_freq(&term)?;
-            if df == 0 {
-                continue;
-            }
-            scored.push((tf as f32 * mlt_idf(df, documents), term));
-        }
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        scored.truncate(MLT_TERMS);
-        let Some(best) = scored.first().map(|s| s.0).filter(|&b| b > 0.0) else {
-            return Ok(Vec::new());
-        };
-        let clauses: Vec<(Occur, Box<dyn Query>)> = scored
+        Ok(counted
             .into_iter()
-            .map(|(score, term)| {
-                let q: Box<dyn Query> = Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                    score / best,
-                ));
-                (Occur::Should, q)
+            .map(|((slot, word), (written, count))| MltWord {
+                field: MLT_FIELDS[slot],
+                word,
+                written,
+                count,
             })
-            .collect();
-        self.collect(&BooleanQuery::new(clauses), limit)
+            .collect())
     }
 
     /// The words of `text` as title and abstract analyse them (both use
@@ -758,8 +816,47 @@ fn close_terms(
 
 #[cfg(test)]
 mod tests {
-    use super::{KeywordIndex, build, quoted_phrases};
+    use super::{KeywordIndex, MltWord, build, more_like_this_choice, quoted_phrases};
     use crate::collection::{Collection, Sources};
+
+    #[test]
+    fn more_like_this_keeps_the_best_count_times_idf_weighted_by_the_best_ties_in_order() {
+        let word = |field, word: &str, count| MltWord {
+            field,
+            word: word.to_string(),
+            written: word.to_string(),
+            count,
+        };
+        let words = vec![
+            word("title", "video", 1),
+            word("title", "token", 1),
+            word("abstract", "absent", 9),
+            word("abstract", "token", 3),
+            word("abstract", "common", 4),
+        ];
+        // 1,000 documents: "video" and "token" equally rare, "common" in all.
+        let chosen = more_like_this_choice(words, &[10, 10, 0, 10, 1_000], 1_000);
+        let names: Vec<(&str, &str)> = chosen
+            .iter()
+            .map(|(w, _)| (w.field, w.word.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("abstract", "token"),
+                ("title", "video"),
+                ("title", "token"),
+                ("abstract", "common")
+            ],
+            "a word no document has is left out; equal scores keep their order"
+        );
+        assert!((chosen[0].1 - 1.0).abs() < 1e-6);
+        assert!((chosen[1].1 - 1.0 / 3.0).abs() < 1e-6, "{chosen:?}");
+        assert!(
+            chosen[3].1 < 0.01,
+            "a word every document has weighs almost nothing"
+        );
+    }
 
     fn shipped_index() -> (tempfile::TempDir, KeywordIndex) {
         let papers = Collection::from_sources(&Sources::shipped())

@@ -13,7 +13,7 @@ use milvus::value::Value;
 use super::generation::{BM25_K1, TEXT_FIELDS, sparse_field};
 use super::{Remote, expr};
 use crate::error::Result;
-use crate::index::keyword::KeywordIndex;
+use crate::index::keyword::{KeywordIndex, MLT_FIELDS, more_like_this_choice};
 use crate::index::{DocId, KeywordLeg, Ranked, VectorLeg};
 use crate::paper::filter::Filter;
 use crate::paper::normalize_key;
@@ -22,8 +22,9 @@ use crate::paper::normalize_key;
 const MAX_TOP_K: usize = 16_384;
 /// Beyond this many distinct words a query adds nothing but requests.
 const MAX_BOUND_WORDS: usize = 64;
-/// More-Like-This sends the seeds' text as the query, cut to this length.
-const MAX_SIMILAR_QUERY: usize = 8_000;
+/// More-Like-This weighs at most this many of the seeds' words (the most
+/// frequent), each a frequency search.
+const MLT_CANDIDATES: usize = 256;
 /// Hits one batched request may return (queries × limit), well inside
 /// gRPC's 4 MiB answer at 12 bytes a hit.
 const MAX_BATCH_HITS: usize = 8 * MAX_TOP_K;
@@ -229,6 +230,37 @@ impl MilvusKeyword {
         )
     }
 
+    /// `(field, word as sent, weight)` each searched alone (one batched
+    /// request per field and up to `MAX_BATCH_HITS` hits), their BM25
+    /// times their weight summed per paper: BM25 is a sum over words, so
+    /// this is the weighted query's score for every paper in some word's
+    /// top `limit`. The best `limit`.
+    fn weighted_search(&self, words: &[(&str, &str, f32)], limit: usize) -> Result<Ranked> {
+        let per_word = limit.clamp(1, MAX_TOP_K);
+        let mut total: HashMap<DocId, f32> = HashMap::new();
+        for (field, _) in TEXT_FIELDS {
+            let (weights, sent): (Vec<f32>, Vec<String>) = words
+                .iter()
+                .filter(|(f, _, _)| f == field)
+                .map(|(_, word, weight)| (*weight, word.to_string()))
+                .unzip();
+            let sparse = sparse_field(field);
+            let mut searched = Vec::with_capacity(sent.len());
+            for chunk in sent.chunks((MAX_BATCH_HITS / per_word).max(1)) {
+                searched.extend(self.field_search_each(&sparse, chunk, per_word, None)?);
+            }
+            for (weight, hits) in weights.into_iter().zip(searched) {
+                for (doc, score) in hits {
+                    *total.entry(doc).or_insert(0.0) += weight * score;
+                }
+            }
+        }
+        let mut ranked: Ranked = total.into_iter().filter(|(_, s)| *s > 0.0).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+        Ok(ranked)
+    }
+
     /// BM25's idf for a word in `df` of the collection's documents.
     fn idf(&self, df: usize) -> f32 {
         let (n, df) = (self.documents as f32, df as f32);
@@ -332,47 +364,60 @@ impl KeywordLeg for MilvusKeyword {
                 })
                 .collect()
         };
-        let mut total: HashMap<DocId, f32> = HashMap::new();
         let mut bound = 0.0f32;
+        let mut weighted: Vec<(&str, &str, f32)> = Vec::new();
         for (field, boost) in TEXT_FIELDS
             .iter()
             .filter(|(f, _)| FEEDBACK_FIELDS.contains(f))
         {
-            let sparse = sparse_field(field);
-            let frequencies = self.document_frequencies(&sparse, &sent)?;
-            for ((_, weight), df) in words.iter().zip(&frequencies) {
+            let frequencies = self.document_frequencies(&sparse_field(field), &sent)?;
+            for (((_, weight), df), as_sent) in words.iter().zip(&frequencies).zip(&sent) {
                 if *df > 0 {
                     bound += boost * weight * self.idf(*df) * (BM25_K1 + 1.0);
                 }
-            }
-            let per_word = limit.clamp(1, MAX_TOP_K);
-            let mut searched = Vec::new();
-            for chunk in sent.chunks((MAX_BATCH_HITS / per_word).max(1)) {
-                searched.extend(self.field_search_each(&sparse, chunk, per_word, None)?);
-            }
-            for ((_, weight), hits) in words.iter().zip(searched) {
-                for (doc, score) in hits {
-                    *total.entry(doc).or_insert(0.0) += boost * weight * score;
-                }
+                weighted.push((field, as_sent, boost * weight));
             }
         }
-        let mut ranked: Ranked = total.into_iter().filter(|(_, s)| *s > 0.0).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(limit);
-        Ok((ranked, bound))
+        Ok((self.weighted_search(&weighted, limit)?, bound))
     }
 
-    /// Milvus has no More-Like-This: the seeds' own text is the BM25 query.
+    /// More-Like-This as the embedded leg has it (the seeds' title and
+    /// abstract words scored by count × idf, the best 30 searched, each
+    /// weighted by its score over the best), its frequencies from Milvus;
+    /// only the `MLT_CANDIDATES` most frequent words are considered, each
+    /// costing a frequency search. Milvus scores each word by BM25 where
+    /// tantivy's More-Like-This ignores how often a paper has it.
     fn more_like_this(&self, texts: &[&str], limit: usize) -> Result<Ranked> {
-        let mut text = texts.join("\n");
-        if text.len() > MAX_SIMILAR_QUERY {
-            let mut end = MAX_SIMILAR_QUERY;
-            while !text.is_char_boundary(end) {
-                end -= 1;
+        let mut words = self.snippets.more_like_this_words(texts)?;
+        if words.len() > MLT_CANDIDATES {
+            let mut by_count: Vec<usize> = (0..words.len()).collect();
+            by_count.sort_by(|&a, &b| words[b].count.cmp(&words[a].count).then(a.cmp(&b)));
+            let mut keep = vec![false; words.len()];
+            for i in by_count.into_iter().take(MLT_CANDIDATES) {
+                keep[i] = true;
             }
-            text.truncate(end);
+            let mut kept = keep.into_iter();
+            words.retain(|_| kept.next().unwrap_or(false));
         }
-        self.text_search(&text, limit, None)
+        let mut frequencies = vec![0u64; words.len()];
+        for field in MLT_FIELDS {
+            let (rows, sent): (Vec<usize>, Vec<String>) = words
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.field == field)
+                .map(|(i, w)| (i, w.written.clone()))
+                .unzip();
+            let found = self.document_frequencies(&sparse_field(field), &sent)?;
+            for (row, df) in rows.into_iter().zip(found) {
+                frequencies[row] = df as u64;
+            }
+        }
+        let chosen = more_like_this_choice(words, &frequencies, self.documents as u64);
+        let weighted: Vec<(&str, &str, f32)> = chosen
+            .iter()
+            .map(|(w, weight)| (w.field, w.written.as_str(), *weight))
+            .collect();
+        self.weighted_search(&weighted, limit)
     }
 
     fn snippet(

@@ -121,6 +121,21 @@ fn lookups_filters_related_papers_show_and_export_work_on_milvus() {
     ));
     assert_eq!(related.len(), 5);
     assert!(!related.contains(&"arxiv2024-llava-prumerge".to_string()));
+    // More-Like-This picks its words as the embedded leg does, so the
+    // related papers are mostly the same.
+    let local_related = ids(&run(
+        index.path(),
+        &["similar", "LLaVA-PruMerge", "--limit", "5", "--json"],
+    )
+    .json());
+    let shared = related
+        .iter()
+        .filter(|id| local_related.contains(id))
+        .count();
+    assert!(
+        shared >= 4,
+        "similar embedded {local_related:?}, Milvus {related:?}"
+    );
 
     let shown = on(index.path(), &url, &["show", "2403.15388"]);
     assert_eq!(shown.code, Some(0), "{}", shown.stderr);
