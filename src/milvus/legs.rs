@@ -346,11 +346,9 @@ impl KeywordLeg for MilvusKeyword {
         Ok(Some(words.into_iter().map(|(word, _)| word).collect()))
     }
 
-    /// Each word searched alone in title and abstract (one request per
-    /// field), its BM25 times its weight and the field's boost, summed per
-    /// paper: BM25 is a sum over words, so this is the weighted query's
-    /// score for every paper in some word's top `limit`. The bound as the
-    /// embedded leg's: every word the field holds at saturation.
+    /// The words as written, in title and abstract at the field's boost
+    /// times their weight (`weighted_search`); the bound as the embedded
+    /// leg's: every word the field holds at saturation.
     fn search_words(&self, words: &[(String, f32)], limit: usize) -> Result<(Ranked, f32)> {
         let sent: Vec<String> = {
             let written = self.written.lock().ok();
