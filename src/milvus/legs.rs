@@ -87,6 +87,21 @@ fn ranked_each(
     Ok(out)
 }
 
+/// A search of one vector field (`dense`, or a text field's BM25 output)
+/// for the best `limit`, within `filter`.
+fn search_options(
+    field: &str,
+    metric: &str,
+    limit: usize,
+    filter: Option<String>,
+) -> SearchOptions {
+    let options = SearchOptions::new()
+        .anns_field(vec![field.to_string()])
+        .limit(limit.clamp(1, MAX_TOP_K))
+        .add_param("metric_type", metric);
+    with_filter(options, filter)
+}
+
 fn with_filter(options: SearchOptions, filter: Option<String>) -> SearchOptions {
     match filter {
         Some(f) if !f.is_empty() => options.filter(f),
@@ -217,16 +232,12 @@ impl MilvusKeyword {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let options = SearchOptions::new()
-            .anns_field(vec![sparse.to_string()])
-            .limit(limit.clamp(1, MAX_TOP_K))
-            .add_param("metric_type", "BM25");
         ranked_each(
             &self.remote,
             "keyword search",
             &self.collection,
             texts.iter().map(|t| Value::from(t.clone())).collect(),
-            with_filter(options, filter),
+            search_options(sparse, "BM25", limit, filter),
         )
     }
 
@@ -456,16 +467,12 @@ impl MilvusVector {
     }
 
     fn nearest(&self, query: &[f32], limit: usize, filter: Option<String>) -> Result<Ranked> {
-        let options = SearchOptions::new()
-            .anns_field(vec!["dense".to_string()])
-            .limit(limit.clamp(1, MAX_TOP_K))
-            .add_param("metric_type", "IP");
         ranked(
             &self.remote,
             "vector search",
             &self.collection,
             Value::from(query.to_vec()),
-            with_filter(options, filter),
+            search_options("dense", "IP", limit, filter),
         )
     }
 }

@@ -21,6 +21,12 @@ fn json_on(index: &std::path::Path, url: &str, args: &[&str]) -> serde_json::Val
     serde_json::from_str(&out.stdout).expect("valid JSON")
 }
 
+/// How many of `these` (ids, words) are also in `those`: how far Milvus's
+/// answer agrees with the embedded engine's.
+fn in_both(these: &[String], those: &[String]) -> usize {
+    these.iter().filter(|x| those.contains(x)).count()
+}
+
 fn default_ndcg(report: &serde_json::Value) -> f64 {
     let run = report["default_run"].as_str().expect("default_run");
     report["runs"][run]["ndcg@10"]
@@ -46,7 +52,7 @@ fn milvus_answers_the_mission_query_and_the_judgments_as_the_embedded_engine_doe
     let query = ["efficient video tokens", "--limit", "5"];
     let local = ids(&search_json_in(index.path(), &query));
     let remote = ids(&json_on(index.path(), &url, &query));
-    let shared = remote.iter().filter(|id| local.contains(id)).count();
+    let shared = in_both(&remote, &local);
     assert!(shared >= 4, "top 5 embedded {local:?}, Milvus {remote:?}");
 
     // Word feedback runs on Milvus too: the same words from the same first
@@ -63,10 +69,7 @@ fn milvus_answers_the_mission_query_and_the_judgments_as_the_embedded_engine_doe
     let local = search_json_in(index.path(), &query);
     let remote = json_on(index.path(), &url, &query);
     let (local_words, remote_words) = (words(&local), words(&remote));
-    let same = remote_words
-        .iter()
-        .filter(|w| local_words.contains(w))
-        .count();
+    let same = in_both(&remote_words, &local_words);
     assert!(
         same >= 8,
         "fed-back words embedded {local_words:?}, Milvus {remote_words:?}"
@@ -128,10 +131,7 @@ fn lookups_filters_related_papers_show_and_export_work_on_milvus() {
         &["similar", "LLaVA-PruMerge", "--limit", "5", "--json"],
     )
     .json());
-    let shared = related
-        .iter()
-        .filter(|id| local_related.contains(id))
-        .count();
+    let shared = in_both(&related, &local_related);
     assert!(
         shared >= 4,
         "similar embedded {local_related:?}, Milvus {related:?}"
@@ -417,10 +417,7 @@ fn keyword_hits_past_the_vector_top_100_carry_their_cosine_on_milvus_as_embedded
         }
     }
     let (local, remote) = (ids(&local), ids(&remote));
-    let shared = remote[..10]
-        .iter()
-        .filter(|id| local[..10].contains(id))
-        .count();
+    let shared = in_both(&remote[..10], &local[..10]);
     assert!(shared >= 8, "top 10 embedded {local:?}, Milvus {remote:?}");
 }
 
