@@ -20,7 +20,7 @@ use crate::events::{Event, Events};
 use crate::paper::Paper;
 
 /// Bumped whenever the layout or the meaning of the files changes.
-pub(crate) const SCHEMA_VERSION: u32 = 8;
+pub(crate) const SCHEMA_VERSION: u32 = 9;
 const CURRENT: &str = "current";
 const MANIFEST: &str = "manifest.json";
 const PAPERS: &str = "papers.json";

@@ -22,6 +22,7 @@ use super::expr;
 use crate::collection::SourcePaths;
 use crate::error::Result;
 use crate::events::{Event, Events, Task};
+use crate::index::keyword::TITLE_AND_ABSTRACT;
 use crate::index::store::Manifest;
 use crate::paper::Paper;
 
@@ -202,9 +203,11 @@ pub(crate) fn live(remote: &Remote) -> Result<Option<Live>> {
 
 /// The text fields BM25 reads, each with its own statistics as tantivy
 /// keeps them per field, and the weight its score gets (the embedded
-/// leg's field boosts; Milvus allows four vector fields, so the fields
-/// other than title and abstract share one at the boost most of them have).
-pub(crate) const TEXT_FIELDS: &[(&str, f32)] = &[("title", 0.5), ("abstract", 1.0), ("other", 0.5)];
+/// leg's field boosts: the title, and title + abstract as one text; Milvus
+/// allows four vector fields, so the other fields share one at the boost
+/// most of them have).
+pub(crate) const TEXT_FIELDS: &[(&str, f32)] =
+    &[("title", 0.1), (TITLE_AND_ABSTRACT, 1.0), ("other", 0.5)];
 
 /// The name of a text field's BM25 output.
 pub(crate) fn sparse_field(text_field: &str) -> String {
@@ -222,9 +225,13 @@ fn searched_texts(paper: &Paper) -> [String; 3] {
     other.extend(paper.keywords.iter().map(String::as_str));
     let year = paper.year.map(|y| y.to_string());
     other.extend(year.as_deref());
+    let text = match &paper.abstract_text {
+        Some(abstract_text) => format!("{}\n{abstract_text}", paper.title),
+        None => paper.title.clone(),
+    };
     [
         truncated(paper.title.clone()),
-        truncated(paper.abstract_text.clone().unwrap_or_default()),
+        truncated(text),
         truncated(other.join("\n")),
     ]
 }
@@ -466,7 +473,7 @@ fn columns(
 }
 
 /// About how many bytes a paper's row takes in a request: its record, the
-/// same text again in the searched fields, and its vector.
+/// same text again in the searched fields (the title twice), and its vector.
 fn row_bytes(paper: &Paper, dimensions: usize) -> usize {
     let text = paper.title.len()
         + paper.abstract_text.as_ref().map_or(0, String::len)
@@ -476,7 +483,7 @@ fn row_bytes(paper: &Paper, dimensions: usize) -> usize {
             .chain(&paper.tags)
             .map(String::len)
             .sum::<usize>();
-    2 * text + 4 * dimensions + 512
+    2 * text + paper.title.len() + 4 * dimensions + 512
 }
 
 /// Consecutive rows, at most `max_rows` and (unless one row alone is

@@ -13,7 +13,7 @@ use milvus::value::Value;
 use super::generation::{BM25_K1, TEXT_FIELDS, sparse_field};
 use super::{Remote, expr};
 use crate::error::Result;
-use crate::index::keyword::{KeywordIndex, MLT_FIELDS, more_like_this_choice};
+use crate::index::keyword::{FEEDBACK_FIELDS, KeywordIndex, MLT_FIELDS, more_like_this_choice};
 use crate::index::{DocId, KeywordLeg, Ranked, VectorLeg};
 use crate::paper::filter::Filter;
 use crate::paper::normalize_key;
@@ -31,8 +31,6 @@ const MAX_BATCH_HITS: usize = 8 * MAX_TOP_K;
 /// Words whose document frequency or written form is remembered before the
 /// memory is cleared (a server meets new ones without end).
 const REMEMBERED_WORDS: usize = 65_536;
-/// The fields word feedback searches, as the embedded leg's `search_words`.
-const FEEDBACK_FIELDS: &[&str] = &["title", "abstract"];
 
 /// The hits of a search as `(document, score)`; an empty answer (Milvus
 /// reports "no IDs") is no hits.
@@ -357,7 +355,7 @@ impl KeywordLeg for MilvusKeyword {
         Ok(Some(words.into_iter().map(|(word, _)| word).collect()))
     }
 
-    /// The words as written, in title and abstract at the field's boost
+    /// The words as written, in `FEEDBACK_FIELDS` at the field's boost
     /// times their weight (`weighted_search`); the bound as the embedded
     /// leg's: every word the field holds at saturation.
     fn search_words(&self, words: &[(String, f32)], limit: usize) -> Result<(Ranked, f32)> {
@@ -391,7 +389,7 @@ impl KeywordLeg for MilvusKeyword {
     }
 
     /// More-Like-This as the embedded leg has it (the seeds' title and
-    /// abstract words scored by count × idf, the best 30 searched, each
+    /// text words scored by count × idf, the best 30 searched, each
     /// weighted by its score over the best), its frequencies from Milvus;
     /// only the `MLT_CANDIDATES` most frequent words are considered, each
     /// costing a frequency search. Milvus scores each word by BM25 where
