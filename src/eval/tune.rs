@@ -79,9 +79,10 @@ pub struct Tuning {
 /// RRF k values tried by `--tune`.
 pub const RRF_K_GRID: &[f64] = &[1.0, 5.0, 10.0, 20.0, 40.0, 60.0, 80.0, 100.0, 200.0];
 
-/// Alpha grid.
+/// Alpha grid: 0 to 1 by .05, each value the double nearest its decimal
+/// (divided, not multiplied, so `--tune` prints 0.3, not 0.30000000000000004).
 pub fn alpha_grid() -> Vec<f64> {
-    (0..=20).map(|i| f64::from(i) * 0.05).collect()
+    (0..=20).map(|i| f64::from(i) / 20.0).collect()
 }
 
 /// Tries `fusion(value)` for every value on every set.
@@ -194,4 +195,19 @@ pub(crate) fn write_tuning(out: &mut impl std::io::Write, t: &Tuning) -> std::io
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alpha_grid_values_print_as_the_decimals_they_stand_for() {
+        let printed: Vec<String> = alpha_grid().iter().map(f64::to_string).collect();
+        assert_eq!(printed.len(), 21);
+        assert_eq!(printed[6], "0.3");
+        for p in &printed {
+            assert!(p.len() <= 4, "{p}");
+        }
+    }
 }
