@@ -29,6 +29,16 @@ def load_qrels(path):
     return q
 
 
+def load_beir_qrels(path):
+    """A BEIR qrels file (query-id, corpus-id, score; a header line) -> {query: {doc: grade}},
+    every grade kept, 0 too."""
+    q = collections.defaultdict(dict)
+    for line in list(open(path))[1:]:
+        qid, doc, rel = line.split('\t')[:3]
+        q[qid][doc] = int(rel)
+    return q
+
+
 def ndcg10(ranked, rels):
     dcg = sum(rels.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
     ideal = sorted((r for r in rels.values() if r > 0), reverse=True)[:10]

@@ -14,7 +14,7 @@ import argparse, json, os, subprocess, sys, tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from judged_sets import ndcg10, query_kinds  # noqa: E402
+from judged_sets import load_beir_qrels, ndcg10, query_kinds  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL = os.path.join(ROOT, 'models', 'all-MiniLM-L6-v2')
@@ -76,13 +76,10 @@ class MiniLM:
 
 
 def load_qrels(path):
-    """A BEIR qrels file (query-id, corpus-id, score; a header) -> {query: {doc: grade}}."""
-    qrels = {}
-    for line in list(open(path))[1:]:
-        query, doc, grade = line.split('\t')
-        if int(grade) > 0:
-            qrels.setdefault(query, {})[doc] = int(grade)
-    return qrels
+    """The positive judgments of a BEIR qrels file; a query with none is not judged."""
+    judged = {q: {d: g for d, g in docs.items() if g > 0}
+              for q, docs in load_beir_qrels(path).items()}
+    return {q: docs for q, docs in judged.items() if docs}
 
 
 def rrf(*rankings, k=60):

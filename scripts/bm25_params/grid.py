@@ -14,7 +14,7 @@ import collections, json, math, os, sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from judged_sets import analyse, mean, ndcg10  # noqa: E402
+from judged_sets import analyse, load_beir_qrels, mean, ndcg10  # noqa: E402
 
 FIELDS = {'title': 0.5, 'text': 1.0}
 
@@ -41,11 +41,7 @@ queries = {q['_id']: q['text'] for q in map(json.loads, open(f'{beir}/queries.js
 
 
 def qrels(split):
-    q = collections.defaultdict(dict)
-    for line in list(open(f'{beir}/qrels/{split}.tsv'))[1:]:
-        qid, doc, rel = line.split('\t')[:3]
-        q[qid][doc] = int(rel)
-    return q
+    return load_beir_qrels(f'{beir}/qrels/{split}.tsv')
 
 
 splits = {s: qrels(s) for s in ('train', 'test') if os.path.exists(f'{beir}/qrels/{s}.tsv')}
