@@ -124,7 +124,8 @@ pub(super) struct EvalArgs {
     /// Evaluate the shipped judgments too (they are the default when no --beir is given).
     #[arg(long)]
     pub(super) shipped: bool,
-    /// Which qrels split to report on.
+    /// Which qrels split to report on (the shipped judgments: test, train or holdout; a BEIR
+    /// directory: any qrels/<split>.tsv it has).
     #[arg(long, default_value = "test")]
     pub(super) split: String,
     /// Evaluate `similar` on the shipped "related paper" cases instead of search.

@@ -16,6 +16,10 @@ pub const SHIPPED_QRELS: &str = include_str!("../../index/judgments/qrels/test.t
 /// The shipped list's train split: other queries, judged the same way, for
 /// `eval --tune` (the test split is never tuned on).
 pub const SHIPPED_TRAIN_QRELS: &str = include_str!("../../index/judgments/qrels/train.tsv");
+/// The shipped list's holdout split: queries written blind after the default
+/// was chosen, never tuned on or looked at while choosing, so they estimate how
+/// the default does on queries nobody has seen.
+pub const SHIPPED_HOLDOUT_QRELS: &str = include_str!("../../index/judgments/qrels/holdout.tsv");
 
 /// "Related paper" cases: a paper and the papers related to it (graded).
 pub const SHIPPED_RELATED: &str = include_str!("../../index/judgments/related.tsv");
@@ -118,9 +122,10 @@ impl Judgments {
         let (qrels_text, qrels_name) = match split {
             "test" => (SHIPPED_QRELS, "index/judgments/qrels/test.tsv"),
             "train" => (SHIPPED_TRAIN_QRELS, "index/judgments/qrels/train.tsv"),
+            "holdout" => (SHIPPED_HOLDOUT_QRELS, "index/judgments/qrels/holdout.tsv"),
             other => {
                 return Err(Error::Usage(format!(
-                    "the shipped judgments have a test and a train split, not {other:?}"
+                    "the shipped judgments have a test, a train and a holdout split, not {other:?}"
                 )));
             }
         };
