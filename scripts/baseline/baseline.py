@@ -163,6 +163,8 @@ def main():
                                    ('author', {'author'}), ('paraphrase', {'paraphrase'})]:
                 groups.append((f'  {label}', [q for q in queries if kinds.get(q) in members]))
         for label, qs in groups:
+            if not qs:  # a split without this kind of query (the holdout has no author queries)
+                continue
             cells = [sum(ndcg10(runs[r][q], qrels[q]) for q in qs) / len(qs)
                      for r in ('keyword', 'semantic', 'baseline')]
             mine = ours.get('' if label == name else label.strip())

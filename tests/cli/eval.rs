@@ -252,6 +252,20 @@ fn tune_picks_on_the_shipped_train_split_and_reports_the_test_split() {
 }
 
 #[test]
+fn the_holdout_split_reports_its_own_queries_and_only_their_categories() {
+    let holdout = eval_json(&["--split", "holdout"], shared_index());
+    assert_eq!(holdout["split"], "holdout", "{holdout}");
+    assert_eq!(holdout["queries"], 40, "{holdout}");
+    let categories = holdout["categories"].as_object().expect("categories");
+    let mut names: Vec<&str> = categories.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["paraphrase", "topical"], "{holdout}");
+    for category in categories.values() {
+        assert_eq!(category["queries"], 20, "{holdout}");
+    }
+}
+
+#[test]
 fn eval_errors_are_one_line() {
     let missing = tempfile::tempdir().expect("temp dir");
     for args in [
