@@ -131,9 +131,7 @@ impl Judgments {
         };
         let queries = parse_queries(SHIPPED_QUERIES, "index/judgments/queries.jsonl")?;
         let qrels = metrics::parse_qrels(qrels_text, qrels_name)?;
-        let mut judgments = Judgments::new(split, queries, qrels)?;
-        judgments.categories = parse_categories(SHIPPED_QUERIES);
-        Ok(judgments)
+        Ok(Judgments::new(split, queries, qrels)?.with_categories(SHIPPED_QUERIES))
     }
 
     /// The shipped "related paper" cases: each source paper is a query whose
@@ -147,6 +145,16 @@ impl Judgments {
     /// Whether a BEIR directory has judgments for `split`.
     pub(crate) fn beir_has_split(dir: &Path, split: &str) -> bool {
         dir.join("qrels").join(format!("{split}.tsv")).is_file()
+    }
+
+    /// The categories of this split's judged queries, from the kinds named in
+    /// `queries.jsonl` (which holds every split's queries): a split without
+    /// some kind (the holdout has no author queries) has no such category.
+    fn with_categories(mut self, queries_text: &str) -> Self {
+        let mut categories = parse_categories(queries_text);
+        categories.retain(|qid, _| self.qrels.contains_key(qid));
+        self.categories = categories;
+        self
     }
 
     /// The judgments of the queries in `category` only.
@@ -166,9 +174,7 @@ impl Judgments {
         let qrels_text = read(&qrels_path)?;
         let queries = parse_queries(&queries_text, &queries_path.display().to_string())?;
         let qrels = metrics::parse_qrels(&qrels_text, &qrels_path.display().to_string())?;
-        let mut judgments = Judgments::new(split, queries, qrels)?;
-        judgments.categories = parse_categories(&queries_text);
-        Ok(judgments)
+        Ok(Judgments::new(split, queries, qrels)?.with_categories(&queries_text))
     }
 }
 

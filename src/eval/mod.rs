@@ -266,9 +266,6 @@ pub(crate) fn evaluate(
     let category_qrels: Vec<(&String, metrics::Qrels)> = category_names
         .into_iter()
         .map(|c| (c, judgments.category(c)))
-        // The categories come from every query line; a split without a kind
-        // (the holdout has no author queries) reports no such category.
-        .filter(|(_, qrels)| !qrels.is_empty())
         .collect();
     let mut categories: BTreeMap<String, CategoryReport> = BTreeMap::new();
     for variant in standard_variants(fusion.rrf_k, fusion.alpha, default, fusion.word_feedback) {
