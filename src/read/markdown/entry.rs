@@ -43,15 +43,8 @@ pub(super) fn chunks_of(segs: &[&Seg]) -> Vec<(String, bool)> {
                         .rev()
                         .take_while(|c| !c.is_whitespace())
                         .collect();
-                    let initial = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
-                    if initial
-                        || (c == '.'
-                            && word
-                                .chars()
-                                .rev()
-                                .collect::<String>()
-                                .eq_ignore_ascii_case("proc"))
-                    {
+                    let word: String = word.chars().rev().collect();
+                    if is_initials(&word) || (c == '.' && word.eq_ignore_ascii_case("proc")) {
                         cur.push(c);
                     } else {
                         push(&mut cur, &mut out);
@@ -70,6 +63,18 @@ pub(super) fn chunks_of(segs: &[&Seg]) -> Vec<(String, bool)> {
     // Drop the empty line markers, they only cut chunks.
     out.retain(|(t, _)| !t.is_empty());
     out
+}
+
+/// Whether `word` (the text before a dot) is a name's initials: single
+/// capitals joined by dots or hyphens (`E`, `P.-W`, `J.R`), whose dot does
+/// not end a sentence.
+fn is_initials(word: &str) -> bool {
+    let mut parts = word.split(['.', '-']).filter(|p| !p.is_empty()).peekable();
+    parts.peek().is_some()
+        && parts.all(|p| {
+            let mut chars = p.chars();
+            chars.next().is_some_and(char::is_uppercase) && chars.next().is_none()
+        })
 }
 
 pub(super) fn read_fields(segs: &[&Seg], extra_venue: Option<&str>) -> Fields {

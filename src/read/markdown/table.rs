@@ -25,7 +25,10 @@ pub(super) fn column_role(header: &str) -> Col {
         || h.contains("publication")
         || h.contains("journal")
         || h.contains("published")
+        || h.contains("proceeding")
         || h == "pub"
+        || h == "publisher"
+        || h == "booktitle"
         || h == "source"
     {
         Col::Venue

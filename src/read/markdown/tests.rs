@@ -424,3 +424,50 @@ mod heading_layouts {
         assert_eq!(e[1].authors, vec!["Yarin Gal", "Zoubin Ghahramani"]);
     }
 }
+
+mod unseen_list_layouts {
+    use super::super::*;
+
+    fn all(md: &str) -> Vec<MdEntry> {
+        parse_markdown(md).0
+    }
+
+    #[test]
+    fn initials_joined_by_a_hyphen_do_not_end_the_author_line() {
+        let e = all(
+            "**Generalist Vision Foundation Models for Medical Imaging** \\\n\
+             *Peilun Shi, Jianing Qiu, Frank P.-W. Lo, Wu Yuan* \\\n\
+             [Apr. 25, 2023] [arXiv, 2023] \\\n\
+             [[Paper](https://arxiv.org/abs/2304.12637)]\n",
+        );
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(
+            e[0].authors,
+            vec!["Peilun Shi", "Jianing Qiu", "Frank P.-W. Lo", "Wu Yuan"]
+        );
+    }
+
+    #[test]
+    fn a_labelled_venue_line_names_the_venue_after_its_label() {
+        let e = all(
+            "- [Consistency Models as a Rich and Efficient Policy Class for Reinforcement Learning](https://arxiv.org/abs/2310.03344)\n  \
+             - Zihan Ding, Chi Jin\n  - Publisher: ICLR 2024\n",
+        );
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(e[0].venue.as_deref(), Some("ICLR"));
+        assert_eq!(e[0].year, Some(2024));
+        assert_eq!(e[0].authors, vec!["Zihan Ding", "Chi Jin"]);
+    }
+
+    #[test]
+    fn a_proceeding_column_is_the_venue() {
+        let e = all(
+            "Year|Proceeding|Title|Comment\n----|----|------|----------\n\
+             2019|CVPR 2019| Pluralistic Image Completion [[pdf]](https://arxiv.org/pdf/1903.04227.pdf)|\n",
+        );
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(e[0].title, "Pluralistic Image Completion");
+        assert_eq!(e[0].venue.as_deref(), Some("CVPR"));
+        assert_eq!(e[0].year, Some(2019));
+    }
+}

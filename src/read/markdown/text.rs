@@ -684,7 +684,14 @@ pub(super) fn venue_of(text: &str) -> Option<String> {
     static YEARS: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)(?:19|20)\d{2}(?:\s*[-/.]\s*\d{1,2}){0,2}|\s?['’‘]\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)\b").expect("regex")
     });
-    let t = YEARS.replace_all(text, " ");
+    // A labelled line (`Publisher: ICLR 2024`, `Venue: NeurIPS`) names the
+    // venue after its label.
+    static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\W*(?:publisher|venue|conference|journal|booktitle|publication|published(?:\s+(?:in|at))?|accepted(?:\s+(?:by|at))?)\s*:\s*")
+            .expect("regex")
+    });
+    let t = LABEL.replace(text, "");
+    let t = YEARS.replace_all(&t, " ");
     let t = MONTH.replace_all(&t, " ");
     let t = squash(&t);
     let mut t = t
