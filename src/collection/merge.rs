@@ -1,5 +1,6 @@
 //! When entries are one paper. A shared arXiv id, else a shared DOI
-//! (compared case-insensitively), says so; an equal normalised title says so
+//! (compared case-insensitively), says so unless the two full titles share
+//! few words (a copied link); an equal normalised title says so
 //! only when nothing contradicts it: years more than one apart, different
 //! arXiv ids or DOIs, or a book and an article (Bellman's 1957 book and his
 //! 1966 Science article are both "Dynamic Programming"). Every merge is
@@ -77,12 +78,14 @@ impl Merger {
     fn find(&self, entry: &Paper, title: &str) -> Option<(usize, String)> {
         if let Some(id) = &entry.arxiv_id
             && let Some(&i) = self.by_arxiv.get(id)
+            && !titles_disagree(&self.merged[i].title, &entry.title)
         {
             return Some((i, format!("same arXiv id {id}")));
         }
         if let Some(d) = &entry.doi
             && let Some(&i) = self.by_doi.get(&doi::key(d))
             && !differ(&self.merged[i].arxiv_id, &entry.arxiv_id)
+            && !titles_disagree(&self.merged[i].title, &entry.title)
         {
             return Some((i, format!("same DOI {d}")));
         }
@@ -114,6 +117,22 @@ impl Merger {
 }
 
 /// Both known and not equal.
+/// Two full titles that share few words name two papers even when their
+/// entries link the same arXiv id or DOI: lists copy a link from the line
+/// above more often than a paper changes its whole title. A short name (a
+/// benchmark or model linking its paper, `MagnifierBench`) still joins.
+fn titles_disagree(a: &str, b: &str) -> bool {
+    let words = |t: &str| -> std::collections::HashSet<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    let shorter = a.len().min(b.len());
+    shorter >= 4 && a.intersection(&b).count() * 2 < shorter
+}
+
 fn differ<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
     matches!((a, b), (Some(a), Some(b)) if a != b)
 }
@@ -263,6 +282,27 @@ mod tests {
         let papers = parse_bibtex(text, "refs.bib", &mut warnings);
         assert!(warnings.is_empty(), "{warnings:?}");
         papers
+    }
+
+    #[test]
+    fn one_link_under_two_different_titles_stays_two_papers() {
+        let text = "@misc{a, title={Learning to Reach Goals via Diffusion}, eprint={2310.02505}}\n\
+                    @misc{b, title={Consistency Models as a Rich and Efficient Policy Class for Reinforcement Learning}, eprint={2310.02505}}\n\
+                    @misc{c, title={MagnifierBench}, eprint={2310.02505}}\n\
+                    @misc{d, title={Learning to reach goals via diffusion models}, eprint={2310.02505}}\n";
+        let (papers, notes) = merge(bib(text));
+        let titles: Vec<&str> = papers.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Learning to Reach Goals via Diffusion",
+                "Consistency Models as a Rich and Efficient Policy Class for Reinforcement Learning"
+            ],
+            "{notes:?}"
+        );
+        // The short name and the reworded title join the first paper.
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes.iter().all(|n| n.paper == papers[0].id), "{notes:?}");
     }
 
     #[test]
