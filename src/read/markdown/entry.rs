@@ -517,7 +517,10 @@ pub(super) fn strip_quoted(text: &str, title: &str) -> String {
 pub(super) fn entry_links(unit: &Unit) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for l in &unit.links {
-        if l.url.is_empty() || is_anchor(&l.url) {
+        // A target with no letter and no slash (`[Title](2021)`) is a slip
+        // in the list, not a page to open.
+        let nowhere = !l.url.chars().any(|c| c.is_alphabetic() || c == '/');
+        if nowhere || is_anchor(&l.url) {
             continue;
         }
         if out.iter().any(|(_, u)| u == &l.url) {

@@ -460,6 +460,19 @@ mod unseen_list_layouts {
     }
 
     #[test]
+    fn a_link_to_nowhere_is_not_the_papers_link() {
+        let e = all("| Title | Venue | Year |\n|---|---|---|\n\
+             | [DER: Dynamically Expandable Representation for Class Incremental Learning](2021) | CVPR | 2021 |\n");
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(
+            e[0].title,
+            "DER: Dynamically Expandable Representation for Class Incremental Learning"
+        );
+        assert!(e[0].links.is_empty(), "{:?}", e[0].links);
+        assert_eq!(e[0].venue.as_deref(), Some("CVPR"));
+    }
+
+    #[test]
     fn a_proceeding_column_is_the_venue() {
         let e = all(
             "Year|Proceeding|Title|Comment\n----|----|------|----------\n\
