@@ -120,7 +120,7 @@ pub(super) fn lines_of(unit: &Unit) -> Vec<Unit> {
 /// unless there are at least two.
 pub(super) fn read_lines(unit: &Unit, sections: &[String]) -> Option<Vec<MdEntry>> {
     let lines = lines_of(unit);
-    let titled: Vec<&Unit> = lines
+    let mut titled: Vec<&Unit> = lines
         .iter()
         .filter(|l| {
             l.links
@@ -128,6 +128,15 @@ pub(super) fn read_lines(unit: &Unit, sections: &[String]) -> Option<Vec<MdEntry
                 .any(|k| !k.bare && paper_host(&k.url) && !junk_title(&clean_title(&link_label(k))))
         })
         .collect();
+    // A reference list kept as one paragraph (`[7] Author, et al. "Title." … \`
+    // then `[8] …`): every line is a numbered reference, one paper each.
+    let written: Vec<&Unit> = lines.iter().filter(|l| !l.is_empty()).collect();
+    if titled.len() < 2
+        && written.len() >= 2
+        && written.iter().all(|l| opens_with_reference_number(l))
+    {
+        titled = written;
+    }
     if titled.len() < 2 {
         return None;
     }
@@ -138,6 +147,19 @@ pub(super) fn read_lines(unit: &Unit, sections: &[String]) -> Option<Vec<MdEntry
         out.extend(read_unit(&l, sections, Context::Item));
     }
     (out.len() >= 2).then_some(out)
+}
+
+/// Whether a line opens with a reference number such as `[7]` (at most three
+/// digits, so a bracketed year like `[2023]` is not one).
+fn opens_with_reference_number(line: &Unit) -> bool {
+    static NUMBER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\s*\[\d{1,3}\]\s").expect("regex"));
+    let text: String = segments(line)
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    NUMBER.is_match(&text)
 }
 
 /// A table row: usually one paper; a cell listing several papers, one a line, gives each.

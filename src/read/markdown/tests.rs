@@ -473,6 +473,32 @@ mod unseen_list_layouts {
     }
 
     #[test]
+    fn numbered_references_joined_by_line_breaks_are_one_paper_each() {
+        let e = all(
+            "[7] Wasserthal, et al. \"TotalSegmentator: robust segmentation of 104 anatomical structures in CT images.\" arXiv preprint arXiv:2208.05868. (2023). \\\n\
+             [8] Yu, X. et al. \"UNesT: Local Spatial Representation Learning with Hierarchical Transformer for Efficient Medical Segmentation.\" arXiv preprint arXiv:2209.14378.(2023).\n",
+        );
+        let found: Vec<(&str, Option<&str>)> = e
+            .iter()
+            .map(|e| (e.title.as_str(), e.arxiv_id.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "TotalSegmentator: robust segmentation of 104 anatomical structures in CT images",
+                    Some("2208.05868")
+                ),
+                (
+                    "UNesT: Local Spatial Representation Learning with Hierarchical Transformer for Efficient Medical Segmentation",
+                    Some("2209.14378")
+                ),
+            ],
+            "{e:#?}"
+        );
+    }
+
+    #[test]
     fn a_proceeding_column_is_the_venue() {
         let e = all(
             "Year|Proceeding|Title|Comment\n----|----|------|----------\n\
