@@ -116,7 +116,6 @@ impl Merger {
     }
 }
 
-/// Both known and not equal.
 /// Two full titles that share few words name two papers even when their
 /// entries link the same arXiv id or DOI: lists copy a link from the line
 /// above more often than a paper changes its whole title. A short name (a
@@ -133,6 +132,7 @@ fn titles_disagree(a: &str, b: &str) -> bool {
     shorter >= 4 && a.intersection(&b).count() * 2 < shorter
 }
 
+/// Both known and not equal.
 fn differ<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
     matches!((a, b), (Some(a), Some(b)) if a != b)
 }
