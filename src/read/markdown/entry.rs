@@ -147,7 +147,14 @@ pub(super) fn read_fields(segs: &[&Seg], extra_venue: Option<&str>) -> Fields {
             f.authors = a;
             continue;
         }
-        if *ital && italic_venue.is_none() && chunk.split_whitespace().count() <= 10 {
+        // An italic remark without a year names a venue only if it has a
+        // capital (`*Nature Methods*`, `*npj Digital Medicine*`); `*short,
+        // practical*` is the list's comment.
+        if *ital
+            && italic_venue.is_none()
+            && chunk.split_whitespace().count() <= 10
+            && chunk.chars().any(char::is_uppercase)
+        {
             italic_venue = venue_of(chunk);
         }
     }

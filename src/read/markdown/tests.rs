@@ -509,4 +509,20 @@ mod unseen_list_layouts {
         assert_eq!(e[0].venue.as_deref(), Some("CVPR"));
         assert_eq!(e[0].year, Some(2019));
     }
+
+    #[test]
+    fn task_list_items_keep_their_titles_and_a_lowercase_remark_is_no_venue() {
+        let e = all(
+            "+ [ ] VGG: [Very Deep Convolutional Networks for Large-Scale Image Recognition](https://arxiv.org/abs/1409.1556)\n\
+             - [x] [LoRA](https://arxiv.org/abs/2106.09685) — *short, practical*\n\
+             - [ ] [Mamba](https://arxiv.org/abs/2312.00752), *Nature Methods 2021*\n",
+        );
+        assert_eq!(e.len(), 3, "{e:#?}");
+        assert_eq!(
+            e[0].title,
+            "Very Deep Convolutional Networks for Large-Scale Image Recognition"
+        );
+        assert_eq!((e[1].title.as_str(), e[1].venue.as_deref()), ("LoRA", None));
+        assert_eq!(e[2].venue.as_deref(), Some("Nature Methods"));
+    }
 }
