@@ -102,6 +102,8 @@ struct Heading {
     not_papers: bool,
     /// Named like a table of contents.
     toc_name: bool,
+    /// The heading is a paper (`### [Title](arxiv…)`), not a section of them.
+    paper: bool,
 }
 
 struct ItemFrame {
@@ -111,6 +113,8 @@ struct ItemFrame {
     /// Nested items that are entries.
     child_entries: Vec<(Unit, Vec<MdEntry>)>,
     start: usize,
+    /// A GFM task item (`- [ ] Title`): a reading checklist, one paper an item.
+    task: bool,
 }
 
 struct TableState {
@@ -209,7 +213,7 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
                 // The document's title, and a table of contents above its sections.
                 let dropped =
                     (h.level == 1 && self.single_h1) || (h.toc && !h.content && i + 1 < n);
-                !dropped && !h.text.is_empty()
+                !dropped && !h.paper && !h.text.is_empty()
             })
             .map(|(_, h)| h.text.clone())
             .collect()
@@ -355,7 +359,13 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
                     children: Vec::new(),
                     child_entries: Vec::new(),
                     start: at,
+                    task: false,
                 });
+            }
+            Event::TaskListMarker(_) => {
+                if let Some(f) = self.items.last_mut() {
+                    f.task = true;
+                }
             }
             Event::End(TagEnd::Item) => {
                 if let Some(frame) = self.items.pop() {
@@ -472,13 +482,18 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
         });
         let text = unit.plain_text();
         let line = unit.line;
+        let mut is_paper = false;
         if titled_paper_link && !self.excluded() {
             let sections = self.sections();
             for e in read_unit(&unit, &sections, Context::Item) {
+                is_paper = true;
                 self.emit(e);
             }
         }
         self.heading(level, &text);
+        if let Some(h) = self.headings.last_mut() {
+            h.paper = is_paper;
+        }
         let title = clean_title(&clean_heading(&text));
         self.fresh_heading = (!titled_paper_link
             && title.split_whitespace().count() >= 3
@@ -548,6 +563,7 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
             text,
             toc: false,
             content: false,
+            paper: false,
         });
     }
 
@@ -686,11 +702,21 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
         for child in std::mem::take(&mut frame.children) {
             unit.append(child);
         }
-        let entries = if own_empty {
+        let mut entries = if own_empty {
             Vec::new()
         } else {
             read_unit(&unit, &sections, Context::Item)
         };
+        // A checklist item with no link names its paper by title alone.
+        if entries.is_empty() && frame.task && !own_empty && unit.links.is_empty() {
+            match task_entry(&unit, &sections) {
+                Some(e) => entries.push(e),
+                None => self.skip(
+                    unit.line,
+                    "a task-list item that does not read as a paper title",
+                ),
+            }
+        }
         let is_entry = !entries.is_empty();
         let child_entries = std::mem::take(&mut frame.child_entries);
         if let Some(parent) = self.items.last_mut() {

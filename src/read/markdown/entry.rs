@@ -101,6 +101,13 @@ pub(super) fn read_fields(segs: &[&Seg], extra_venue: Option<&str>) -> Fields {
         if chunk.is_empty() {
             continue;
         }
+        if let Some(year) = arxiv_id_year(chunk) {
+            if f.venue.is_none() {
+                f.venue = Some("arXiv".into());
+                f.venue_year = Some(year);
+            }
+            continue;
+        }
         if date_like(chunk) {
             if f.date_year.is_none() {
                 f.date_year = find_year(chunk);
@@ -153,7 +160,7 @@ pub(super) fn read_fields(segs: &[&Seg], extra_venue: Option<&str>) -> Fields {
         if *ital
             && italic_venue.is_none()
             && chunk.split_whitespace().count() <= 10
-            && chunk.chars().any(char::is_uppercase)
+            && (chunk.chars().any(char::is_uppercase) || chunk.to_lowercase().contains("rxiv"))
         {
             italic_venue = venue_of(chunk);
         }
@@ -196,6 +203,18 @@ pub(super) static VENUE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*[\(\[](?P<venue>[^()\[\]]{2,40})[\)\]]\s*(?P<title>.+)$").expect("regex")
 });
 
+/// The capitals of `short` are the initials of consecutive words of
+/// `title` (`PCM` for `Private Chat Models`).
+fn abbreviates(short: &str, title: &str) -> bool {
+    let caps: String = short.chars().filter(char::is_ascii_uppercase).collect();
+    let initials: String = title
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    caps.len() >= 2 && initials.contains(&caps)
+}
+
 /// Takes a venue in brackets off the start or end of a title.
 pub(super) fn split_title_venue(title: &str) -> (String, Option<String>) {
     if let Some(c) = VENUE_SUFFIX.captures(title)
@@ -204,8 +223,10 @@ pub(super) fn split_title_venue(title: &str) -> (String, Option<String>) {
         return (c["title"].to_string(), Some(c["venue"].to_string()));
     }
     // `Title (NeurIPS)`: an acronym in brackets at the end.
+    // Not the title's own acronym: `Private Chat Models (PCM)`.
     if let Some(c) = ACRONYM_SUFFIX.captures(title)
         && c["title"].split_whitespace().count() >= 2
+        && !abbreviates(&c["venue"], &c["title"])
     {
         return (c["title"].to_string(), Some(c["venue"].to_string()));
     }
@@ -265,6 +286,96 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
             from_link: None,
             rest: None,
         });
+    }
+    // 1b. A bold venue tag, then the title on the same line, plain, italic,
+    // bold or linked: `* **[CVPR'23]** Title`, `- **[ICRA'21]** *Title*`.
+    if let Some(first) = segs.first()
+        && first.bold
+        && first.link.is_none()
+        && let Some(tag_venue) = venue_tag(&first.text)
+    {
+        let mut used = vec![0];
+        let mut k = 1;
+        while k < segs.len()
+            && !segs[k].newline
+            && segs[k].link.is_none()
+            && segs[k].text.trim().is_empty()
+        {
+            used.push(k);
+            k += 1;
+        }
+        let mut text = String::new();
+        let mut link = None;
+        let title_start = k;
+        if let Some(start) = segs.get(k).filter(|s| !s.newline) {
+            let style = (start.bold, start.ital, start.link);
+            while let Some(s) = segs.get(k) {
+                let same = if style == (false, false, None) {
+                    !s.bold && !s.ital && s.link.is_none()
+                } else {
+                    (s.bold, s.ital, s.link) == style
+                };
+                // A plain title wraps onto the next line when its line ends
+                // mid-phrase (`… Efficient Streaming of` / `Free-Viewpoint Videos`).
+                let wraps = style == (false, false, None) && ends_mid_phrase(&text);
+                if (k > title_start && s.newline && !wraps) || !same {
+                    break;
+                }
+                if s.newline && !text.ends_with(' ') {
+                    text.push(' ');
+                }
+                text.push_str(&s.text);
+                used.push(k);
+                k += 1;
+            }
+            link = style.2;
+        }
+        // A plain title may trail the list's remarks or names:
+        // `Title, Ann Lee, no code yet`.
+        let mut rest = None;
+        if link.is_none()
+            && !segs[title_start..]
+                .first()
+                .is_some_and(|s| s.bold || s.ital)
+        {
+            let whole = text.clone();
+            let mut parts: Vec<&str> = whole.split(", ").collect();
+            let remark = |p: &str| {
+                p.chars().next().is_some_and(char::is_lowercase)
+                    && p.split_whitespace().count() <= 4
+            };
+            let names = |p: &str| {
+                author_list(p) || (name_like(p) && (2..=3).contains(&p.split_whitespace().count()))
+            };
+            let mut people = Vec::new();
+            while parts.len() > 1
+                && parts
+                    .last()
+                    .is_some_and(|p| remark(p.trim()) || names(p.trim()))
+            {
+                let p = parts.pop().unwrap_or_default().trim();
+                if names(p) {
+                    people.insert(0, p);
+                }
+            }
+            if parts.len() < whole.split(", ").count() {
+                text = parts.join(", ");
+                rest = (!people.is_empty()).then(|| people.join(", "));
+            }
+        }
+        let (title, venue_in_title) = split_title_venue(&clean_title(&text));
+        let title = clean_title(&title);
+        if title.split_whitespace().count() >= 2 && !junk_title(&title) {
+            return Some(TitleFound {
+                title,
+                segs: used,
+                venue_text: Some(venue_in_title.unwrap_or(tag_venue)),
+                tag: None,
+                strong: true,
+                from_link: link,
+                rest,
+            });
+        }
     }
     let first_line_end = segs
         .iter()
@@ -476,6 +587,47 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
     None
 }
 
+/// Text that stops on a word no title ends with (`of`, `for`, `and`…).
+fn ends_mid_phrase(text: &str) -> bool {
+    text.split_whitespace().last().is_some_and(|w| {
+        matches!(
+            w,
+            "of" | "for"
+                | "and"
+                | "the"
+                | "with"
+                | "in"
+                | "on"
+                | "to"
+                | "a"
+                | "an"
+                | "via"
+                | "from"
+                | "by"
+        )
+    })
+}
+
+/// A bold label that names where a paper appeared, in brackets:
+/// `[CVPR'23]`, `[ICCV'21 Oral]`, `(NeurIPS 2022)`, `[arXiv'23.05]`,
+/// `[arxiv:2207]` (an arXiv month, `YYMM`: arXiv 2022).
+pub(super) fn venue_tag(text: &str) -> Option<String> {
+    static ARXIV_MONTH: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^arxiv\W*(?P<yy>\d{2})(?:\d{2})\W*$").expect("regex"));
+    static TAG: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*[\[(【]\s*(?P<inner>[^\[\]()【】]{2,40}?)\s*[\])】]\s*$").expect("regex")
+    });
+    let inner = TAG.captures(text)?["inner"].to_string();
+    let acronym = inner
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.chars().filter(char::is_ascii_uppercase).count() >= 2);
+    if let Some(c) = ARXIV_MONTH.captures(&inner) {
+        return Some(format!("arXiv 20{}", &c["yy"]));
+    }
+    let arxiv = inner.to_ascii_lowercase().starts_with("arxiv");
+    (find_year(&inner).is_some() || acronym || arxiv).then_some(inner)
+}
+
 pub(super) fn parse_tag_name(tag: &str) -> String {
     match tag.split_once('_') {
         Some((_, name)) => name.trim().to_string(),
@@ -562,6 +714,68 @@ pub(super) fn fill_ids(e: &mut MdEntry) {
 }
 
 /// Reads a list item or a block: zero, one or (several linked titles) more entries.
+/// A checklist item without a link (`- [ ] Title`): its first line is the
+/// paper's title when it reads as one, and the lines under it may give
+/// authors and venue. A to-do (`- [ ] Read the experiments.`) does not.
+pub(super) fn task_entry(unit: &Unit, sections: &[String]) -> Option<MdEntry> {
+    let segs = segments(unit);
+    let first_line: Vec<usize> = (0..segs.len())
+        .take_while(|&i| i == 0 || !segs[i].newline)
+        .collect();
+    let text: String = first_line.iter().map(|&i| segs[i].text.as_str()).collect();
+    let (title, venue_text) = split_title_venue(&clean_title(&text));
+    let title = clean_title(&title);
+    if text.trim_end().ends_with('.') || !reads_as_title(&title) {
+        return None;
+    }
+    let rest: Vec<&Seg> = (0..segs.len())
+        .filter(|i| !first_line.contains(i))
+        .map(|i| &segs[i])
+        .collect();
+    let fields = read_fields(&rest, venue_text.as_deref());
+    Some(MdEntry {
+        line: unit.line,
+        title,
+        authors: fields.authors,
+        venue: fields.venue,
+        year: fields.venue_year.or(fields.date_year),
+        sections: sections.to_vec(),
+        ..MdEntry::default()
+    })
+}
+
+/// Capitalised like a title: three to thirty words, starting with a capital
+/// or a digit, and either at least half of the longer Latin-script words
+/// capitalised (`On Distillation of Guided Diffusion Models`) or a short
+/// name before a colon (`Visual Programming: Compositional visual
+/// reasoning`). A sentence or a to-do (`Implement it and compare`) is neither.
+pub(super) fn reads_as_title(title: &str) -> bool {
+    let words: Vec<&str> = title.split_whitespace().collect();
+    let long: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| w.chars().filter(char::is_ascii_alphabetic).count() >= 4)
+        .collect();
+    let capitalised = long
+        .iter()
+        .filter(|w| {
+            w.chars()
+                .find(char::is_ascii_alphabetic)
+                .is_some_and(|c| c.is_ascii_uppercase())
+        })
+        .count();
+    let named_before_colon = title
+        .split_once(": ")
+        .is_some_and(|(head, _)| (1..=5).contains(&head.split_whitespace().count()));
+    (3..=30).contains(&words.len())
+        && title
+            .chars()
+            .find(|c| c.is_alphanumeric())
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        && ((long.len() >= 2 && capitalised * 2 >= long.len()) || named_before_colon)
+        && !junk_title(title)
+}
+
 pub(super) fn read_unit(unit: &Unit, sections: &[String], ctx: Context) -> Vec<MdEntry> {
     let segs = segments(unit);
     let Some(found) = find_title(unit, &segs, ctx) else {
@@ -605,7 +819,7 @@ pub(super) fn read_unit(unit: &Unit, sections: &[String], ctx: Context) -> Vec<M
     let title_link_paper = found
         .from_link
         .is_some_and(|l| paper_host(&unit.links[l].url));
-    let any_paper_link = links.iter().any(|(_, u)| paper_host(u));
+    let any_paper_link = links.iter().any(|(label, u)| paper_link(label, u));
     let any_link = !links.is_empty();
     let words = found.title.split_whitespace().count();
     // A talk or a code repository named by its link is not a paper unless it says where it appeared.

@@ -259,7 +259,9 @@ pub(super) fn read_row(
         let text = squash(&cell.plain_text());
         match roles[i] {
             Col::Venue => {
-                if venue.is_none() && !text.is_empty() && text != "-" {
+                // A `Source` column may hold only the paper's `[paper]` link.
+                let only_a_link = !cell.links.is_empty() && generic_label(&text);
+                if venue.is_none() && !text.is_empty() && text != "-" && !only_a_link {
                     venue = venue_of(&text);
                 }
                 if year.is_none() {
@@ -269,6 +271,10 @@ pub(super) fn read_row(
             Col::Date => {
                 if let Some(y) = find_year(&text) {
                     year = Some(y);
+                }
+                // `| (NeurIPS, 2023) |` under Year: the venue is there too.
+                if venue.is_none() && !date_like(&text) {
+                    venue = venue_of(&text);
                 }
             }
             Col::Authors => {

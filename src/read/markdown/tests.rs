@@ -91,6 +91,16 @@ mod basic_layouts {
             "- 2023-11-14 **A Study of Things That Matter** [[paper](https://arxiv.org/abs/2301.00001)]\n",
         );
         assert_eq!(e.year, Some(2023));
+        for (text, venue, year) in [
+            ("*arxiv:1309.4168*", Some("arXiv"), 2013),
+            ("*arXiv preprint arXiv:2001.00001*", Some("arXiv"), 2020),
+            ("*short, practical*", None, 2017),
+        ] {
+            let e = one(&format!(
+                "* Ann Lee. 2017. [A Study of Things That Matter](https://arxiv.org/abs/2301.00001). {text}.\n"
+            ));
+            assert_eq!((e.venue.as_deref(), e.year), (venue, Some(year)), "{text}");
+        }
     }
 
     #[test]
@@ -524,5 +534,123 @@ mod unseen_list_layouts {
         );
         assert_eq!((e[1].title.as_str(), e[1].venue.as_deref()), ("LoRA", None));
         assert_eq!(e[2].venue.as_deref(), Some("Nature Methods"));
+    }
+
+    #[test]
+    fn a_bold_venue_tag_comes_before_the_title_not_in_its_place() {
+        let (e, s) = parse_markdown(
+            "## Reconstruction\n\n\
+             * **[ICCV'09]** Building Rome in a Day\n\
+             > Our aim is to build a city from photos.\n\n\
+             * **[CVPR'24]** Streaming Gaussians for Efficient Rendering of\n\
+             Free-Viewpoint Videos, no code yet\n\n\
+             * **[arxiv:2207]** Structure from Action: Learning Interactions, Ann Lee, no code\n\n\
+             - **[ICRA'21]** *Learning to Grasp Transparent Cups*  \n  \
+             [![Paper](https://img.shields.io/badge/Paper-ICRA-blue.svg)](https://doi.org/10.1000/xyz1)\n\
+             - **[MobiCom'22]** *Depth From Two Phone Cameras*  \n  \
+             [![Paper](https://img.shields.io/badge/Paper-MobiCom-blue.svg)]()\n",
+        );
+        assert!(s.is_empty(), "{s:?}");
+        let got: Vec<(&str, Option<&str>, Option<u16>)> = e
+            .iter()
+            .map(|e| (e.title.as_str(), e.venue.as_deref(), e.year))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Building Rome in a Day", Some("ICCV"), Some(2009)),
+                (
+                    "Streaming Gaussians for Efficient Rendering of Free-Viewpoint Videos",
+                    Some("CVPR"),
+                    Some(2024)
+                ),
+                (
+                    "Structure from Action: Learning Interactions",
+                    Some("arXiv"),
+                    Some(2022)
+                ),
+                (
+                    "Learning to Grasp Transparent Cups",
+                    Some("ICRA"),
+                    Some(2021)
+                ),
+                ("Depth From Two Phone Cameras", Some("MobiCom"), Some(2022)),
+            ]
+        );
+        assert_eq!(e[2].authors, vec!["Ann Lee"]);
+        assert_eq!(e[3].doi.as_deref(), Some("10.1000/xyz1"));
+        assert!(
+            e.iter().all(|e| e.sections == vec!["Reconstruction"]),
+            "{e:#?}"
+        );
+    }
+
+    #[test]
+    fn a_checklist_of_titles_without_links_is_read_and_its_to_dos_are_reported() {
+        let (e, s) = parse_markdown(
+            "## Award Candidates\n\n\
+             - [ ] Data-driven Feature Tracking for Event Cameras\n\
+             - [x] Visual Programming: Compositional visual reasoning without training\n\
+             - [ ] What Can Human Sketches Do for Object Detection?\n\
+             - [ ] Read the experiments and identify baselines.\n\
+             - [ ] implement it in numpy first\n",
+        );
+        let titles: Vec<&str> = e.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "Data-driven Feature Tracking for Event Cameras",
+                "Visual Programming: Compositional visual reasoning without training",
+                "What Can Human Sketches Do for Object Detection?",
+            ]
+        );
+        assert_eq!(
+            s.iter().map(|s| s.line).collect::<Vec<_>>(),
+            vec![6, 7],
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn a_link_labelled_pdf_is_the_paper_on_any_host() {
+        let e = all(
+            "- Trojan Nets in the Wild.\n  [[pdf]](https://library.example.edu/cgi/view.cgi?article=12&context=tech)\n  \
+             - Ann Lee, and Bo Chan. *NDSS 2017*.\n",
+        );
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(e[0].title, "Trojan Nets in the Wild");
+        assert_eq!(
+            (e[0].venue.as_deref(), e[0].year),
+            (Some("NDSS"), Some(2017))
+        );
+    }
+
+    #[test]
+    fn a_heading_that_is_a_paper_is_no_section_of_the_next() {
+        let e = all(
+            "## Foundations\n\n### [Paper Alpha Title Here](https://arxiv.org/abs/2001.00001)\n\nShort description.\n\n\
+             ### [Paper Beta Title Here](https://arxiv.org/abs/2001.00002)\n\n- [Gamma Paper Under Beta](https://arxiv.org/abs/2001.00003)\n",
+        );
+        assert_eq!(e.len(), 3, "{e:#?}");
+        assert!(
+            e.iter().all(|e| e.sections == vec!["Foundations"]),
+            "{e:#?}"
+        );
+    }
+
+    #[test]
+    fn a_venue_under_year_and_a_title_ending_in_its_own_acronym() {
+        let e = all("| Paper | Year | Source |\n|---|---|---|\n\
+             | Prompt Leaks in Chatbots | (NeurIPS, 2023) | [paper](https://arxiv.org/abs/2306.00001) |\n\
+             | Private Chat Models (PCM) | 2023.01 | [paper](https://arxiv.org/abs/2306.00002) |\n");
+        assert_eq!(e.len(), 2, "{e:#?}");
+        assert_eq!(
+            (e[0].venue.as_deref(), e[0].year),
+            (Some("NeurIPS"), Some(2023))
+        );
+        assert_eq!(
+            (e[1].title.as_str(), e[1].venue.as_deref()),
+            ("Private Chat Models (PCM)", None)
+        );
     }
 }

@@ -193,7 +193,44 @@ pub(super) fn is_toc(unit: &Unit) -> bool {
 }
 
 pub(super) fn has_paper_link(unit: &Unit) -> bool {
-    unit.links.iter().any(|l| paper_host(&l.url))
+    unit.links
+        .iter()
+        .any(|l| paper_link(&link_label(l), &l.url))
+}
+
+/// A link to a paper: on a host that serves papers, or labelled as the
+/// paper itself (`[[pdf]](https://library.example.edu/view.cgi?article=12)`)
+/// wherever it points.
+pub(super) fn paper_link(label: &str, url: &str) -> bool {
+    if paper_host(url) {
+        return true;
+    }
+    let label = label
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    let u = url.to_ascii_lowercase();
+    let absolute = u.starts_with("http://") || u.starts_with("https://");
+    absolute
+        && !is_code_or_video_host(&u)
+        && matches!(
+            label.as_str(),
+            "pdf" | "paper" | "full paper" | "full text" | "article"
+        )
+}
+
+/// Code hosting and video sites: a link there labelled `paper` is a mistake
+/// of the list, not the paper.
+fn is_code_or_video_host(url: &str) -> bool {
+    [
+        "github.com",
+        "gitlab.com",
+        "youtube.com",
+        "youtu.be",
+        "bilibili.com",
+        "vimeo.com",
+    ]
+    .iter()
+    .any(|h| url.contains(h))
 }
 
 pub(super) fn looks_like_entry(unit: &Unit) -> bool {
@@ -298,6 +335,9 @@ pub(super) fn paper_host(url: &str) -> bool {
         "iclr.cc/virtual",
         "icml.cc/virtual",
         "nips.cc/virtual",
+        "microsoft.com/en-us/research/publication",
+        "research.google/pubs",
+        "sigmodrecord.org/",
     ];
     if HOSTS.iter().any(|h| u.contains(h)) {
         return true;
@@ -680,6 +720,20 @@ pub(super) static MONTH: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The venue a text names once its year, month and filler are taken out:
 /// `CVPR 2023` → `CVPR`, `[NeurIPS'23]` → `NeurIPS`, `ICLR2024` → `ICLR`.
+/// The year of an arXiv id standing for the venue (`arxiv:1309.4168`,
+/// `arXiv preprint arXiv:2001.01115`: 2020), before its digits are taken for
+/// a year of their own.
+pub(super) fn arxiv_id_year(text: &str) -> Option<u16> {
+    static ARXIV: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^arxiv(?:\s+preprint)?\s*(?:arxiv)?\s*:?\s*(?P<yy>\d{2})\d{2}\.\d{4,5}(?:v\d+)?$",
+        )
+        .expect("regex")
+    });
+    let c = ARXIV.captures(text.trim_matches(|c: char| !c.is_alphanumeric()))?;
+    c["yy"].parse::<u16>().ok().map(|yy| 2000 + yy)
+}
+
 pub(super) fn venue_of(text: &str) -> Option<String> {
     static YEARS: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)(?:19|20)\d{2}(?:\s*[-/.]\s*\d{1,2}){0,2}|\s?['’‘]\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)\b").expect("regex")
@@ -691,6 +745,9 @@ pub(super) fn venue_of(text: &str) -> Option<String> {
             .expect("regex")
     });
     let t = LABEL.replace(text, "");
+    if arxiv_id_year(&t).is_some() {
+        return Some("arXiv".to_string());
+    }
     let t = YEARS.replace_all(&t, " ");
     let t = MONTH.replace_all(&t, " ");
     let t = squash(&t);
