@@ -51,6 +51,8 @@ pub enum Event {
         index_dir: PathBuf,
         /// Why a build is needed ("no index yet", "the paper list changed"...).
         reason: String,
+        /// Nothing was indexed there before: the first build of a directory.
+        first: bool,
     },
     /// Another process holds the index's write lock; this one waits.
     WaitingForLock {

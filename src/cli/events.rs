@@ -41,7 +41,13 @@ fn printer(progress: bool, always_tell_waiting: bool) -> Events {
         };
         match event {
             Event::Warning(message) => say(&bar, format!("mmsearch: warning: {message}")),
-            Event::Building { index_dir, reason } if progress => say(
+            // A first build is told even without a terminal: a script that
+            // exports an empty directory learns it got the shipped list.
+            Event::Building {
+                index_dir,
+                reason,
+                first,
+            } if progress || *first => say(
                 &bar,
                 format!(
                     "mmsearch: building the index at {} ({reason})",

@@ -64,6 +64,14 @@ impl Sources {
         }
     }
 
+    /// The shipped list, not files of the user's.
+    pub fn is_shipped(&self) -> bool {
+        self.paths.is_none()
+            && self.lists.len() == 1
+            && self.lists[0].format == SourceFormat::Markdown
+            && self.lists[0].text == SHIPPED_LIST
+    }
+
     /// A single BEIR corpus, as `eval --beir` indexes it.
     pub fn beir(name: impl Into<String>, corpus: String) -> Self {
         Sources {

@@ -112,13 +112,16 @@ impl Engine {
             )?;
             return Ok(Engine::from_opened(opened, found));
         }
-        let reason = match dir.load() {
+        let (reason, first) = match dir.load() {
             Ok(Some(loaded)) => match staleness(&loaded.manifest, sources, card.as_ref()) {
                 None => return Ok(Engine::from_loaded(loaded, models_dir.ok())),
-                Some(reason) => reason,
+                Some(reason) => (reason, false),
             },
-            Ok(None) => "no index yet".to_string(),
-            Err(e) => format!("the index could not be read ({e})"),
+            Ok(None) if sources.is_shipped() => {
+                ("no index yet; indexing the shipped list".into(), true)
+            }
+            Ok(None) => ("no index yet".to_string(), true),
+            Err(e) => (format!("the index could not be read ({e})"), false),
         };
         let models_dir = models_dir?;
         let lock = dir.lock(&config.events)?;
@@ -131,6 +134,7 @@ impl Engine {
         config.events.emit(Event::Building {
             index_dir: config.index_dir.clone(),
             reason,
+            first,
         });
         build_locked(&dir, &lock, sources, &models_dir, true, &config.events)?;
         drop(lock);
