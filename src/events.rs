@@ -51,8 +51,12 @@ pub enum Event {
         index_dir: PathBuf,
         /// Why a build is needed ("no index yet", "the paper list changed"...).
         reason: String,
-        /// Nothing was indexed there before: the first build of a directory.
-        first: bool,
+    },
+    /// A directory that held no index was given the shipped list (the
+    /// default collection), worth telling a script that expected its own.
+    ShippedListIndexed {
+        /// The index directory.
+        index_dir: PathBuf,
     },
     /// Another process holds the index's write lock; this one waits.
     WaitingForLock {

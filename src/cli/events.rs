@@ -41,16 +41,19 @@ fn printer(progress: bool, always_tell_waiting: bool) -> Events {
         };
         match event {
             Event::Warning(message) => say(&bar, format!("mmsearch: warning: {message}")),
-            // A first build is told even without a terminal: a script that
-            // exports an empty directory learns it got the shipped list.
-            Event::Building {
-                index_dir,
-                reason,
-                first,
-            } if progress || *first => say(
+            Event::Building { index_dir, reason } if progress => say(
                 &bar,
                 format!(
                     "mmsearch: building the index at {} ({reason})",
+                    index_dir.display()
+                ),
+            ),
+            // Told without a terminal too (a terminal saw the building line):
+            // a script exporting an empty directory learns what it got.
+            Event::ShippedListIndexed { index_dir } if !progress => say(
+                &bar,
+                format!(
+                    "mmsearch: {} held no index; it now holds the shipped list",
                     index_dir.display()
                 ),
             ),

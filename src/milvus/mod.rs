@@ -378,7 +378,6 @@ pub(crate) fn open(
             events.emit(Event::Building {
                 index_dir: PathBuf::from(address.to_string()),
                 reason,
-                first: false,
             });
             build_on(&remote, index_dir, sources, &models_dir, true, events)?;
             generation::live(&remote)?

@@ -112,7 +112,7 @@ impl Engine {
             )?;
             return Ok(Engine::from_opened(opened, found));
         }
-        let (reason, first) = match dir.load() {
+        let (reason, first_shipped) = match dir.load() {
             Ok(Some(loaded)) => match staleness(&loaded.manifest, sources, card.as_ref()) {
                 None => return Ok(Engine::from_loaded(loaded, models_dir.ok())),
                 Some(reason) => (reason, false),
@@ -120,7 +120,7 @@ impl Engine {
             Ok(None) if sources.is_shipped() => {
                 ("no index yet; indexing the shipped list".into(), true)
             }
-            Ok(None) => ("no index yet".to_string(), true),
+            Ok(None) => ("no index yet".to_string(), false),
             Err(e) => (format!("the index could not be read ({e})"), false),
         };
         let models_dir = models_dir?;
@@ -134,9 +134,13 @@ impl Engine {
         config.events.emit(Event::Building {
             index_dir: config.index_dir.clone(),
             reason,
-            first,
         });
         build_locked(&dir, &lock, sources, &models_dir, true, &config.events)?;
+        if first_shipped {
+            config.events.emit(Event::ShippedListIndexed {
+                index_dir: config.index_dir.clone(),
+            });
+        }
         drop(lock);
         let loaded = dir.load()?.ok_or_else(|| {
             Error::index(&config.index_dir, "the new index is missing after a build")

@@ -221,3 +221,22 @@ fn export_errors_are_one_line() {
     let out = run(shared_index(), &["export", "--format", "xml"]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
 }
+
+/// A list that cannot be read leaves the directory empty, and an export
+/// there afterwards is the shipped list, which it says on standard error
+/// (with no terminal too) instead of passing it off as the user's papers.
+#[test]
+fn export_after_a_failed_index_says_it_is_the_shipped_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prose = dir.path().join("notes.md");
+    std::fs::write(&prose, "Some thoughts.\n\nNo papers in here at all.\n").expect("write");
+    let index = dir.path().join("index");
+    let out = run(&index, &["--source", s(&prose), "index"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let out = run(&index, &["export", "--format", "jsonl"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 78);
+    assert!(out.stderr.contains("the shipped list"), "{}", out.stderr);
+    let again = run(&index, &["export", "--format", "jsonl"]);
+    assert!(again.stderr.is_empty(), "{}", again.stderr);
+}
