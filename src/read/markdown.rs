@@ -424,14 +424,14 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
                     c.link_end();
                 }
             }
-            Event::Start(Tag::Image { .. }) => {
+            Event::Start(Tag::Image { dest_url, .. }) => {
                 if let Some(c) = self.current() {
-                    c.image += 1;
+                    c.image_start(&dest_url);
                 }
             }
             Event::End(TagEnd::Image) => {
                 if let Some(c) = self.current() {
-                    c.image = c.image.saturating_sub(1);
+                    c.image_end();
                 }
             }
             Event::Text(t) | Event::Code(t) => {

@@ -96,6 +96,9 @@ pub(super) struct Collector {
     pub(super) ital: u32,
     pub(super) links: Vec<usize>,
     pub(super) image: u32,
+    /// The image inside the link is a badge named by its URL: its alt
+    /// text (`Static Badge`) is not the link's name.
+    pub(super) badge_named: bool,
     pub(super) details: u32,
     pub(super) summary: u32,
     pub(super) html_bold: u32,
@@ -110,7 +113,9 @@ impl Collector {
             return;
         }
         if self.image > 0 {
-            if let Some(&l) = self.links.last() {
+            if let Some(&l) = self.links.last()
+                && !self.badge_named
+            {
                 self.unit.links[l].alt.push_str(text);
             }
             return;
@@ -233,6 +238,26 @@ impl Collector {
         self.links.pop();
     }
 
+    /// An image starts. A shields.io badge inside a link names the link by
+    /// its own label (`img.shields.io/badge/paper-red` → `paper`), which
+    /// says more than the alt text most badges carry (`Static Badge`).
+    pub(super) fn image_start(&mut self, src: &str) {
+        self.image += 1;
+        if let Some(&l) = self.links.last()
+            && let Some(label) = badge_label(src)
+        {
+            self.unit.links[l].alt = label;
+            self.badge_named = true;
+        }
+    }
+
+    pub(super) fn image_end(&mut self) {
+        self.image = self.image.saturating_sub(1);
+        if self.image == 0 {
+            self.badge_named = false;
+        }
+    }
+
     /// Raw HTML, inline or a block: tags change the state, text is text.
     pub(super) fn html(&mut self, html: &str) {
         let mut rest = html;
@@ -321,10 +346,12 @@ impl Collector {
             }
             ("img", false) => {
                 // Badges and pictures are dropped; inside a link the alt names it.
-                if let Some(&l) = self.links.last()
-                    && let Some(alt) = attribute(tag, "alt")
-                {
-                    self.unit.links[l].alt.push_str(&alt);
+                if let Some(&l) = self.links.last() {
+                    if let Some(label) = attribute(tag, "src").and_then(|src| badge_label(&src)) {
+                        self.unit.links[l].alt = label;
+                    } else if let Some(alt) = attribute(tag, "alt") {
+                        self.unit.links[l].alt.push_str(&alt);
+                    }
                 }
             }
             _ => {}
@@ -416,4 +443,14 @@ pub(crate) fn decode_entities(text: &str) -> String {
             ch.map(String::from).unwrap_or_else(|| c[0].to_string())
         })
         .into_owned()
+}
+
+/// The label of a shields.io badge: the first part of its `/badge/` path
+/// (`paper-%23B31B1B`, `Paper-MobiCom-4B5D67.svg`), percent-decoded.
+fn badge_label(src: &str) -> Option<String> {
+    let (_, path) = src.split_once("shields.io/badge/")?;
+    let first = path.split(['-', '?', '/']).next()?;
+    let label = first.replace("%20", " ").replace('_', " ");
+    let label = label.trim();
+    (label.chars().any(char::is_alphabetic) && !label.contains('%')).then(|| label.to_string())
 }

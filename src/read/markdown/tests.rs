@@ -653,4 +653,13 @@ mod unseen_list_layouts {
             ("Private Chat Models (PCM)", None)
         );
     }
+
+    #[test]
+    fn a_badge_link_is_named_by_the_badge_not_its_alt_text() {
+        let e = all("| Paper | Year | Source |\n|---|---|---|\n\
+             | Prompt Leaks in Chatbots | 2023 | [![Static Badge](https://img.shields.io/badge/paper-%23B31B1B?logo=arxiv)](https://arxiv.org/abs/2306.00001) [![Static Badge](https://img.shields.io/badge/code-black?logo=github)](https://github.com/a/b) |\n");
+        assert_eq!(e.len(), 1, "{e:#?}");
+        let labels: Vec<&str> = e[0].links.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, vec!["paper", "code"]);
+    }
 }
