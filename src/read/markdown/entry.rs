@@ -414,6 +414,22 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
             let cleaned = clean_title(&text);
             let words = cleaned.split_whitespace().count();
             let prefix_ok = prefix_clean[i];
+            // `**Vision transformers** have become the default backbone for
+            // … [[1](url)]`: bold words that a sentence runs on from are prose.
+            let sentence_runs_on = segs.get(j).is_some_and(|next| {
+                let t = next.text.trim_start();
+                next.link.is_none()
+                    && !next.newline
+                    && !next.bold
+                    && !next.ital
+                    && t.chars().next().is_some_and(char::is_lowercase)
+                    && t.split_whitespace().count() >= 8
+                    && !t.starts_with("et al")
+            });
+            if sentence_runs_on {
+                i = j;
+                continue;
+            }
             // `Hinton, G. "**Title**." Venue`: a bold title in quotes, wherever it is.
             let quoted = i > 0
                 && segs[i - 1].link.is_none()

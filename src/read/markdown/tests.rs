@@ -662,4 +662,17 @@ mod unseen_list_layouts {
         let labels: Vec<&str> = e[0].links.iter().map(|(l, _)| l.as_str()).collect();
         assert_eq!(labels, vec!["paper", "code"]);
     }
+
+    #[test]
+    fn prose_that_opens_in_bold_and_cites_papers_is_not_a_paper() {
+        let (e, _) = parse_markdown(
+            "## Background\n\n**Vision transformers** have become the default backbone for most recognition tasks in recent years [[1](https://arxiv.org/abs/2010.11929)], [[2](https://arxiv.org/abs/2103.14030)].\n\n\
+             - **Swin Transformer: Hierarchical Vision Transformer using Shifted Windows** by Ze Liu et al. [[paper](https://arxiv.org/abs/2103.14030)]\n",
+        );
+        let titles: Vec<&str> = e.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            vec!["Swin Transformer: Hierarchical Vision Transformer using Shifted Windows"]
+        );
+    }
 }
