@@ -18,11 +18,12 @@ static BARE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"(?i)^(?:arxiv:\s*)?{ID}(?:v[0-9]+)?$")).expect("valid regex")
 });
 
-/// An id inside other text: an `arxiv.org/abs|pdf|html/` URL, `arXiv:ID`,
-/// `arXiv ID` or the arXiv DOI `10.48550/arXiv.ID`.
+/// An id inside other text: an `arxiv.org/abs|pdf|html/` URL (or the old
+/// `arxiv.org/ftp/arxiv/papers/YYMM/ID.pdf`), `arXiv:ID`, `arXiv ID` or the
+/// arXiv DOI `10.48550/arXiv.ID`.
 static IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)(?:arxiv\.org/(?:abs|pdf|html)/|arxiv:\s*|arxiv\.|arxiv\s+){ID}(?:v[0-9]+)?(?:$|[^0-9])"
+        r"(?i)(?:arxiv\.org/(?:abs|pdf|html|ftp/arxiv/papers/[0-9]{{4}})/|arxiv:\s*|arxiv\.|arxiv\s+){ID}(?:v[0-9]+)?(?:$|[^0-9])"
     ))
     .expect("valid regex")
 });
@@ -88,6 +89,7 @@ mod tests {
             "https://arxiv.org/pdf/2304.08485v3.pdf",
             "https://arxiv.org/html/2304.08485v1",
             "arxiv.org/html/2304.08485",
+            "https://arxiv.org/ftp/arxiv/papers/2304/2304.08485.pdf",
         ] {
             assert_eq!(parse(text).as_deref(), Some("2304.08485"), "{text}");
         }

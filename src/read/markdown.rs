@@ -782,25 +782,34 @@ impl<'a, F: FnMut(MdEntry)> Reader<'a, F> {
     }
 }
 
-/// Where YAML front matter (`---` … `---` at the very top, as Jekyll pages
-/// have) ends; 0 when there is none.
+/// Where front matter ends: YAML (`---` … `---`, as Jekyll pages have) or
+/// TOML (`+++` … `+++`, Hugo's) at the top, after blank lines if any; 0
+/// when there is none.
 fn front_matter_end(text: &str) -> usize {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let bom = text.len() - body.len();
-    let Some(rest) = body.strip_prefix("---") else {
+    let mut at = text.len() - body.len();
+    // Blank lines before the opening fence.
+    for line in text[at..].split_inclusive('\n') {
+        if !line.trim().is_empty() {
+            break;
+        }
+        at += line.len();
+    }
+    let rest = &text[at..];
+    let Some(fence) = ["---", "+++"].into_iter().find(|f| rest.starts_with(f)) else {
         return 0;
     };
     let Some(first_nl) = rest.find('\n') else {
         return 0;
     };
-    if !rest[..first_nl].trim().is_empty() {
+    if rest[..first_nl].trim() != fence {
         return 0;
     }
-    let mut at = bom + 3 + first_nl + 1;
+    at += first_nl + 1;
     for line in text[at..].split_inclusive('\n') {
         at += line.len();
         let t = line.trim_end();
-        if t == "---" || t == "..." {
+        if t == fence || (fence == "---" && t == "...") {
             return at;
         }
     }

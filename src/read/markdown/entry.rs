@@ -200,7 +200,8 @@ pub(super) static ACRONYM_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?P<title>.*?)\s*\((?P<venue>(?:[A-Z][A-Za-z&-]*[A-Z][A-Za-z&-]*)(?:[ /][A-Z][A-Za-z&-]*){0,2})\)\s*$").expect("regex")
 });
 pub(super) static VENUE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*[\(\[](?P<venue>[^()\[\]]{2,40})[\)\]]\s*(?P<title>.+)$").expect("regex")
+    Regex::new(r"^\s*[\(\[【](?P<venue>[^()\[\]【】]{2,40})[\)\]】]\s*(?P<title>.+)$")
+        .expect("regex")
 });
 
 /// The capitals of `short` are the initials of consecutive words of
@@ -541,25 +542,61 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
         }
     }
     // 5. Plain text before the first link, when an item links a paper.
+    // A date may lead as the paper's own link: `- [2025.10](arxiv…), Title, [website](…)`.
     if ctx == Context::Item && has_paper_link(unit) {
         let mut text = String::new();
         let mut used = Vec::new();
-        for (i, s) in segs.iter().enumerate() {
-            if s.link.is_some() || (i > 0 && s.newline) {
+        let mut lead_date = None;
+        let mut from = 0;
+        if let Some(l) = segs.first().and_then(|s| s.link) {
+            let label = link_label(&unit.links[l]);
+            if date_like(label.trim()) && paper_link(&label, &unit.links[l].url) {
+                while segs.get(from).is_some_and(|s| s.link == Some(l)) {
+                    used.push(from);
+                    from += 1;
+                }
+                lead_date = Some(label);
+            }
+        }
+        for (i, s) in segs.iter().enumerate().skip(from) {
+            if s.link.is_some() || (i > from && s.newline) {
                 break;
             }
             text.push_str(&s.text);
             used.push(i);
         }
-        let chunks = chunks_of(&used.iter().map(|&i| &segs[i]).collect::<Vec<_>>());
+        // `[ICCV 2023] Title`, `【ICML 2024】Title`, `[202401] Title`: where or
+        // when, then the title.
+        let prefixed = leading_venue(&text);
+        let prefix_seg = prefixed.as_ref().map(|(_, rest)| Seg {
+            text: rest.clone(),
+            bold: false,
+            ital: false,
+            link: None,
+            newline: false,
+        });
+        let chunks = match &prefix_seg {
+            Some(seg) => chunks_of(&[seg]),
+            None => chunks_of(
+                &used
+                    .iter()
+                    .filter(|&&i| segs[i].link.is_none())
+                    .map(|&i| &segs[i])
+                    .collect::<Vec<_>>(),
+            ),
+        };
+        // After a leading date link the rest of the line is the title.
+        let led = lead_date.is_some();
+        let venue_text = prefixed.map(|(venue, _)| venue).or(lead_date);
         // The title must end where a field starts, not run into a link's text:
         // punctuation, a new line, or a link labelled `paper`/`pdf`.
-        let next = segs.get(used.len());
+        let next = segs.get(used.last().map_or(0, |&i| i + 1));
         let terminated = chunks.len() > 1
             || text
                 .trim_end()
                 .ends_with(['.', ',', ':', ';', '-', '–', '—', '|', '(', '['])
             || next.is_some_and(|n| n.newline)
+            || (led && next.is_none())
             || next
                 .and_then(|n| n.link)
                 .is_some_and(|l| generic_label(&link_label(&unit.links[l])));
@@ -568,11 +605,13 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
             .find(|(c, _)| !date_like(c) && !c.trim().is_empty())
             .filter(|_| terminated)
         {
-            // `Title, Authors, Venue 2017`: the title ends at the comma before the people.
+            // `Title, Authors, Venue 2017`: the title ends at the comma before
+            // the people (named people: `…: Tasks, Methods, and Challenges`
+            // is one title).
             let first = match first.split_once(", ") {
                 Some((head, tail))
                     if head.split_whitespace().count() >= 3
-                        && (author_list(tail) || find_year(tail).is_some()) =>
+                        && (people(tail) || find_year(tail).is_some()) =>
                 {
                     head.to_string()
                 }
@@ -591,7 +630,7 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
                 return Some(TitleFound {
                     title: t,
                     segs: used,
-                    venue_text: None,
+                    venue_text,
                     tag: None,
                     strong: false,
                     from_link: None,
@@ -601,6 +640,41 @@ pub(super) fn find_title(unit: &Unit, segs: &[Seg], ctx: Context) -> Option<Titl
         }
     }
     None
+}
+
+/// Authors by name: `et al.`, or two or more names of which one at least has
+/// a first name (`Yarin Gal and Zoubin Ghahramani`), not a run of single
+/// words a title lists (`Methods, and Challenges`).
+fn people(text: &str) -> bool {
+    text.to_lowercase().contains("et al")
+        || parse_authors(text).is_some_and(|names| {
+            names.len() >= 2 && names.iter().any(|n| n.split_whitespace().count() >= 2)
+        })
+}
+
+/// A bracketed venue or date before a title: `[ICCV 2023] Title`,
+/// `【ICML 2024】Title`, `[202401] Title` (YYYYMM, read as `2024.01`). The
+/// venue text, and the rest.
+pub(super) fn leading_venue(text: &str) -> Option<(String, String)> {
+    static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*[\[【(]\s*(?P<venue>[^\[\]【】()]{2,40}?)\s*[\]】)]\s*(?P<rest>\S.*)$")
+            .expect("regex")
+    });
+    static MONTH_STAMP: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^((?:19|20)\d{2})(0[1-9]|1[0-2])$").expect("regex"));
+    let c = PREFIX.captures(text)?;
+    let venue = c["venue"].trim();
+    let rest = c["rest"].to_string();
+    if rest.split_whitespace().count() < 2 {
+        return None;
+    }
+    if let Some(m) = MONTH_STAMP.captures(venue) {
+        return Some((format!("{}.{}", &m[1], &m[2]), rest));
+    }
+    let named = venue
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.chars().filter(char::is_ascii_uppercase).count() >= 2);
+    (find_year(venue).is_some() || named).then(|| (venue.to_string(), rest))
 }
 
 /// Text that stops on a word no title ends with (`of`, `for`, `and`…).

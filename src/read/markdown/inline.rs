@@ -105,6 +105,9 @@ pub(super) struct Collector {
     pub(super) html_ital: u32,
     pub(super) html_link: bool,
     pub(super) html_skip: u32,
+    /// Inside `<!-- … -->`, which an HTML block may spread over many lines
+    /// (events): nothing there is shown, so nothing there is read.
+    pub(super) html_comment: bool,
 }
 
 impl Collector {
@@ -262,13 +265,26 @@ impl Collector {
     pub(super) fn html(&mut self, html: &str) {
         let mut rest = html;
         while !rest.is_empty() {
+            if self.html_comment {
+                match rest.find("-->") {
+                    Some(end) => {
+                        self.html_comment = false;
+                        rest = &rest[end + 3..];
+                        continue;
+                    }
+                    None => return,
+                }
+            }
             if let Some(start) = rest.find('<') {
                 let (before, after) = rest.split_at(start);
                 self.html_text(before);
                 if let Some(after_comment) = after.strip_prefix("<!--") {
                     rest = match after_comment.find("-->") {
                         Some(end) => &after_comment[end + 3..],
-                        None => "",
+                        None => {
+                            self.html_comment = true;
+                            ""
+                        }
                     };
                     continue;
                 }

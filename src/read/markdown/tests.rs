@@ -675,4 +675,88 @@ mod unseen_list_layouts {
             vec!["Swin Transformer: Hierarchical Vision Transformer using Shifted Windows"]
         );
     }
+
+    #[test]
+    fn a_date_venue_or_number_before_a_plain_title() {
+        let (e, s) = parse_markdown(
+            "- [2025.10](https://arxiv.org/abs/2510.14952), Language to Locomotion: Retargeting-free Control, [website](https://a.github.io/)\n\
+             - [2025.09](https://arxiv.org/abs/2509.20717), Dancing Robots: Residual Action Learning\n\
+             - [ICCV 2023] Ablating Concepts in Text-to-Image Diffusion Models ([PDF](https://arxiv.org/abs/2303.13516))\n\
+             - 【ICML 2024】Larimar: Large Language Models with Episodic Memory Control. ([PDF](https://arxiv.org/abs/2403.11901))\n\
+             - 【202406】 Unlearning Things in Large Models Quickly [[PDF](https://arxiv.org/abs/2406.00001)]\n\
+             - Knowledge Unlearning for LLMs: Tasks, Methods, and Challenges [[PDF](https://arxiv.org/ftp/arxiv/papers/2311/2311.15766.pdf)]\n\
+             - **05.Generative Adversarial Networks** : [**Paper**](https://arxiv.org/abs/1406.2661) || [**Code**](https://github.com/a/b)\n",
+        );
+        assert!(s.is_empty(), "{s:?}");
+        let got: Vec<(&str, Option<&str>, Option<u16>, Option<&str>)> = e
+            .iter()
+            .map(|e| {
+                (
+                    e.title.as_str(),
+                    e.venue.as_deref(),
+                    e.year,
+                    e.arxiv_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "Language to Locomotion: Retargeting-free Control",
+                    None,
+                    Some(2025),
+                    Some("2510.14952")
+                ),
+                (
+                    "Dancing Robots: Residual Action Learning",
+                    None,
+                    Some(2025),
+                    Some("2509.20717")
+                ),
+                (
+                    "Ablating Concepts in Text-to-Image Diffusion Models",
+                    Some("ICCV"),
+                    Some(2023),
+                    Some("2303.13516")
+                ),
+                (
+                    "Larimar: Large Language Models with Episodic Memory Control",
+                    Some("ICML"),
+                    Some(2024),
+                    Some("2403.11901")
+                ),
+                (
+                    "Unlearning Things in Large Models Quickly",
+                    None,
+                    Some(2024),
+                    Some("2406.00001")
+                ),
+                (
+                    "Knowledge Unlearning for LLMs: Tasks, Methods, and Challenges",
+                    None,
+                    None,
+                    Some("2311.15766")
+                ),
+                (
+                    "Generative Adversarial Networks",
+                    None,
+                    None,
+                    Some("1406.2661")
+                ),
+            ]
+        );
+        assert!(e[5].authors.is_empty(), "{:?}", e[5].authors);
+    }
+
+    #[test]
+    fn html_in_a_comment_and_front_matter_after_a_blank_line_are_not_read() {
+        let (e, _) = parse_markdown(
+            "\n+++\n  # padding = [\"10px\"]\ntitle = \"Reading List\"\n+++\n\n## Pruning\n\n\
+             - [The State of Sparsity in Deep Neural Networks](https://arxiv.org/abs/1902.09574)\n\n\
+             <!--\n<table><tr><td>15/01/20</td>\n<td><a href=\"https://arxiv.org/abs/1803.03635\">The Lottery Ticket Hypothesis</a></td></tr></table> -->\n",
+        );
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(e[0].sections, vec!["Pruning"]);
+    }
 }

@@ -647,7 +647,11 @@ pub(super) fn strip_emoji(s: &str) -> String {
 
 /// A title as shown: no list punctuation, emoji, markup or wrapping quotes.
 pub(super) fn clean_title(raw: &str) -> String {
-    let t = strip_emoji(raw);
+    // A list's own number glued to the title: `05.Generative Adversarial Networks`.
+    static NUMBERED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\s*\d{1,3}\.\s*(\p{Lu})").expect("regex"));
+    let raw = NUMBERED.replace(raw, "$1");
+    let t = strip_emoji(&raw);
     let t = squash(&t.replace("**", " ").replace("__", " "));
     let mut t = t.as_str().trim();
     loop {
