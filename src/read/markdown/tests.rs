@@ -688,7 +688,8 @@ mod unseen_list_layouts {
              - **05.Generative Adversarial Networks** : [**Paper**](https://arxiv.org/abs/1406.2661) || [**Code**](https://github.com/a/b)\n",
         );
         assert!(s.is_empty(), "{s:?}");
-        let got: Vec<(&str, Option<&str>, Option<u16>, Option<&str>)> = e
+        type Read<'a> = (&'a str, Option<&'a str>, Option<u16>, Option<&'a str>);
+        let got: Vec<Read> = e
             .iter()
             .map(|e| {
                 (
