@@ -653,28 +653,18 @@ fn people(text: &str) -> bool {
 }
 
 /// A bracketed venue or date before a title: `[ICCV 2023] Title`,
-/// `【ICML 2024】Title`, `[202401] Title` (YYYYMM, read as `2024.01`). The
-/// venue text, and the rest.
+/// `【ICML 2024】Title`, `[202401] Title`. The venue text, and the rest.
 pub(super) fn leading_venue(text: &str) -> Option<(String, String)> {
     static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^\s*[\[【(]\s*(?P<venue>[^\[\]【】()]{2,40}?)\s*[\]】)]\s*(?P<rest>\S.*)$")
             .expect("regex")
     });
-    static MONTH_STAMP: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^((?:19|20)\d{2})(0[1-9]|1[0-2])$").expect("regex"));
     let c = PREFIX.captures(text)?;
-    let venue = c["venue"].trim();
     let rest = c["rest"].to_string();
     if rest.split_whitespace().count() < 2 {
         return None;
     }
-    if let Some(m) = MONTH_STAMP.captures(venue) {
-        return Some((format!("{}.{}", &m[1], &m[2]), rest));
-    }
-    let named = venue
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| w.chars().filter(char::is_ascii_uppercase).count() >= 2);
-    (find_year(venue).is_some() || named).then(|| (venue.to_string(), rest))
+    Some((bracketed_venue(&c["venue"])?, rest))
 }
 
 /// Text that stops on a word no title ends with (`of`, `for`, `and`…).
@@ -699,23 +689,35 @@ fn ends_mid_phrase(text: &str) -> bool {
 }
 
 /// A bold label that names where a paper appeared, in brackets:
-/// `[CVPR'23]`, `[ICCV'21 Oral]`, `(NeurIPS 2022)`, `[arXiv'23.05]`,
-/// `[arxiv:2207]` (an arXiv month, `YYMM`: arXiv 2022).
+/// `[CVPR'23]`, `[ICCV'21 Oral]`, `(NeurIPS 2022)`, `[arXiv'23.05]`.
 pub(super) fn venue_tag(text: &str) -> Option<String> {
-    static ARXIV_MONTH: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?i)^arxiv\W*(?P<yy>\d{2})(?:\d{2})\W*$").expect("regex"));
     static TAG: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^\s*[\[(【]\s*(?P<inner>[^\[\]()【】]{2,40}?)\s*[\])】]\s*$").expect("regex")
     });
-    let inner = TAG.captures(text)?["inner"].to_string();
+    bracketed_venue(&TAG.captures(text)?["inner"])
+}
+
+/// What a bracket before a title holds, when it says where or when the
+/// paper appeared, as venue text the fields reader takes apart: a year
+/// (`ICCV'21 Oral`, `2023`), an acronym (`CVPR`), arXiv, an arXiv month
+/// (`arxiv:2207` → `arXiv 2022`) or a month stamp (`202406` → `2024.06`).
+fn bracketed_venue(inner: &str) -> Option<String> {
+    static ARXIV_MONTH: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^arxiv\W*(?P<yy>\d{2})(?:\d{2})\W*$").expect("regex"));
+    static MONTH_STAMP: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^((?:19|20)\d{2})(0[1-9]|1[0-2])$").expect("regex"));
+    let inner = inner.trim();
+    if let Some(c) = ARXIV_MONTH.captures(inner) {
+        return Some(format!("arXiv 20{}", &c["yy"]));
+    }
+    if let Some(m) = MONTH_STAMP.captures(inner) {
+        return Some(format!("{}.{}", &m[1], &m[2]));
+    }
     let acronym = inner
         .split(|c: char| !c.is_alphanumeric())
         .any(|w| w.chars().filter(char::is_ascii_uppercase).count() >= 2);
-    if let Some(c) = ARXIV_MONTH.captures(&inner) {
-        return Some(format!("arXiv 20{}", &c["yy"]));
-    }
     let arxiv = inner.to_ascii_lowercase().starts_with("arxiv");
-    (find_year(&inner).is_some() || acronym || arxiv).then_some(inner)
+    (find_year(inner).is_some() || acronym || arxiv).then(|| inner.to_string())
 }
 
 pub(super) fn parse_tag_name(tag: &str) -> String {
