@@ -919,22 +919,10 @@ pub(super) fn read_unit(unit: &Unit, sections: &[String], ctx: Context) -> Vec<M
         && !any_paper_link
     {
         let url = unit.links[l].url.to_ascii_lowercase();
-        if ["youtube.com", "youtu.be", "vimeo.com", "bilibili.com"]
-            .iter()
-            .any(|h| url.contains(h))
-        {
+        if video_host(&url) {
             return Vec::new();
         }
-        let code = [
-            "github.com",
-            "gitlab.com",
-            "huggingface.co",
-            "pypi.org",
-            "npmjs.com",
-            "crates.io",
-        ]
-        .iter()
-        .any(|h| url.contains(h));
+        let code = code_host(&url);
         if code && !(fields.venue_year.is_some() && fields.venue.is_some()) {
             return Vec::new();
         }

@@ -221,13 +221,25 @@ pub(super) fn paper_link(label: &str, url: &str) -> bool {
 /// Code hosting and video sites: a link there labelled `paper` is a mistake
 /// of the list, not the paper.
 fn is_code_or_video_host(url: &str) -> bool {
+    video_host(url) || code_host(url)
+}
+
+/// A talk's site.
+pub(super) fn video_host(url: &str) -> bool {
+    ["youtube.com", "youtu.be", "vimeo.com", "bilibili.com"]
+        .iter()
+        .any(|h| url.contains(h))
+}
+
+/// Where code and packages live.
+pub(super) fn code_host(url: &str) -> bool {
     [
         "github.com",
         "gitlab.com",
-        "youtube.com",
-        "youtu.be",
-        "bilibili.com",
-        "vimeo.com",
+        "huggingface.co",
+        "pypi.org",
+        "npmjs.com",
+        "crates.io",
     ]
     .iter()
     .any(|h| url.contains(h))
